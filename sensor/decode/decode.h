@@ -1,0 +1,178 @@
+/*
+ * Packet decoding: link layer → tunnels → IP → transport.
+ *
+ * ot_decode() turns one captured frame into a struct ot_packet whose pointers
+ * refer into the frame (or, for a reassembled IP datagram, into the decoder's
+ * own buffer, valid until the next call).  Nothing is copied on the fast path.
+ *
+ * A malformed or truncated frame is never logged: it increments one counter
+ * of struct ot_decoder.counters (named in OT_DECODE_COUNTERS) and the call
+ * returns OT_DECODE_ERROR.  The decoder owns its fragment-reassembly state;
+ * ot_decoder_free() releases it.
+ */
+#ifndef OT_SENSOR_DECODE_H
+#define OT_SENSOR_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Link types we read (pcap DLT_/LINKTYPE_ values). */
+#define OT_DLT_NULL      0   /* BSD loopback, host-order family */
+#define OT_DLT_EN10MB    1   /* Ethernet */
+#define OT_DLT_RAW       101 /* raw IPv4/IPv6 (LINKTYPE_RAW) */
+#define OT_DLT_RAW_ALT   12  /* DLT_RAW on some BSDs */
+#define OT_DLT_LOOP      108 /* OpenBSD loopback, network-order family */
+#define OT_DLT_LINUX_SLL 113
+#define OT_DLT_IPV4      228
+#define OT_DLT_IPV6      229
+#define OT_DLT_LINUX_SLL2 276
+
+/* An IPv4 address is stored in the first 4 bytes, the rest zero. */
+struct ot_addr {
+    union {
+        uint8_t b[16];
+        uint32_t w[4];
+        uint64_t q[2];
+    } u;
+};
+
+static inline bool ot_addr_eq(const struct ot_addr *a, const struct ot_addr *b)
+{
+    return a->u.q[0] == b->u.q[0] && a->u.q[1] == b->u.q[1];
+}
+
+/* Render as text (inet_ntop); `out` needs 46 bytes. Returns the length. */
+size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out);
+
+#define OT_PKT_IPV4      0x0001
+#define OT_PKT_IPV6      0x0002
+#define OT_PKT_TCP       0x0004
+#define OT_PKT_UDP       0x0008
+#define OT_PKT_ICMP      0x0010 /* ICMP or ICMPv6 */
+#define OT_PKT_REASSEMBLED 0x0020 /* payload is a reassembled IP datagram */
+#define OT_PKT_TUNNELLED 0x0040 /* inner packet of GRE/VXLAN/ERSPAN/IP-in-IP */
+#define OT_PKT_L4_TRUNC  0x0080 /* transport header present, payload cut by snaplen */
+#define OT_PKT_HAS_MAC   0x0100 /* eth_src/eth_dst valid (outermost Ethernet) */
+
+/* TCP flag bits as on the wire. */
+#define OT_TH_FIN 0x01
+#define OT_TH_SYN 0x02
+#define OT_TH_RST 0x04
+#define OT_TH_PSH 0x08
+#define OT_TH_ACK 0x10
+#define OT_TH_URG 0x20
+#define OT_TH_ECE 0x40
+#define OT_TH_CWR 0x80
+
+struct ot_packet {
+    uint64_t ts_us;    /* capture time, microseconds since the epoch */
+    uint32_t caplen;   /* bytes captured */
+    uint32_t wirelen;  /* bytes on the wire */
+    uint32_t flags;    /* OT_PKT_* */
+
+    const uint8_t *eth_src; /* 6 bytes, when OT_PKT_HAS_MAC */
+    const uint8_t *eth_dst;
+
+    uint16_t vlan[2];  /* outer, inner VLAN ids (0 when absent) */
+    uint8_t vlan_count;
+    uint8_t tunnel_depth;
+
+    /* Innermost IP header. */
+    struct ot_addr src, dst;
+    uint8_t ip_proto;  /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, ... */
+    uint8_t ttl;
+    uint32_t ip_len;   /* length of the innermost IP datagram (header + payload) */
+
+    /* Transport. */
+    uint16_t sp, dp;   /* ports; for ICMP: sp = type, dp = code (as Community ID does) */
+    uint8_t tcp_flags;
+    uint8_t icmp_type, icmp_code;
+    uint16_t tcp_win;
+    uint32_t tcp_seq, tcp_ack;
+
+    const uint8_t *payload; /* transport payload (after TCP/UDP/ICMP header) */
+    uint32_t payload_len;   /* bytes available at payload */
+};
+
+/* Every way a frame can be rejected or skipped: one counter each. */
+#define OT_DECODE_COUNTERS(X)                                                                      \
+    X(unsupported_linktype)                                                                        \
+    X(ethernet_truncated)                                                                          \
+    X(vlan_truncated)                                                                              \
+    X(vlan_too_deep)                                                                               \
+    X(sll_truncated)                                                                               \
+    X(null_truncated)                                                                              \
+    X(pppoe_truncated)                                                                             \
+    X(pppoe_not_ip)                                                                                \
+    X(mpls_truncated)                                                                              \
+    X(mpls_bad_payload)                                                                            \
+    X(ipv4_truncated)                                                                              \
+    X(ipv4_bad_version)                                                                            \
+    X(ipv4_bad_header_len)                                                                         \
+    X(ipv4_bad_total_len)                                                                          \
+    X(ipv4_bad_options)                                                                            \
+    X(ipv6_truncated)                                                                              \
+    X(ipv6_bad_version)                                                                            \
+    X(ipv6_bad_exthdr)                                                                             \
+    X(frag_overlap)                                                                                \
+    X(frag_too_large)                                                                              \
+    X(frag_table_full)                                                                             \
+    X(frag_timeout)                                                                                \
+    X(gre_truncated)                                                                               \
+    X(gre_unsupported)                                                                             \
+    X(vxlan_truncated)                                                                             \
+    X(erspan_truncated)                                                                            \
+    X(erspan_unsupported)                                                                          \
+    X(tunnel_too_deep)                                                                             \
+    X(tcp_truncated)                                                                               \
+    X(tcp_bad_header_len)                                                                          \
+    X(udp_truncated)                                                                               \
+    X(udp_bad_len)                                                                                 \
+    X(icmp_truncated)                                                                              \
+    X(non_ip)                                                                                      \
+    X(other_ip_proto)
+
+enum ot_decode_counter {
+#define OT_X_ENUM(name) OT_DEC_##name,
+    OT_DECODE_COUNTERS(OT_X_ENUM)
+#undef OT_X_ENUM
+        OT_DEC__COUNT
+};
+
+extern const char *const ot_decode_counter_names[OT_DEC__COUNT];
+
+enum ot_decode_result {
+    OT_DECODE_OK = 0,      /* an IP packet; transport fields valid per flags */
+    OT_DECODE_SKIP = 1,    /* not IP (ARP, LLDP, ...): counted as non_ip, nothing to do */
+    OT_DECODE_HELD = 2,    /* an IP fragment kept for reassembly */
+    OT_DECODE_ERROR = 3,   /* malformed; one counter incremented */
+};
+
+struct ot_decode_config {
+    uint32_t frag_max_datagrams; /* reassembly contexts in flight (default 1024) */
+    uint32_t frag_max_bytes;     /* memory for all fragments held (default 8 MiB) */
+    uint32_t frag_timeout_us;    /* drop incomplete datagrams after (default 30 s) */
+};
+
+struct ot_defrag; /* opaque, decode/defrag.c */
+
+struct ot_decoder {
+    struct ot_decode_config cfg;
+    struct ot_defrag *defrag;
+    uint64_t counters[OT_DEC__COUNT];
+};
+
+void ot_decode_config_defaults(struct ot_decode_config *cfg);
+int ot_decoder_init(struct ot_decoder *d, const struct ot_decode_config *cfg);
+void ot_decoder_free(struct ot_decoder *d);
+
+/* Does the decoder understand this pcap link type? */
+bool ot_decode_linktype_supported(int dlt);
+
+/* Decode one frame. `p` is fully overwritten. See enum ot_decode_result. */
+enum ot_decode_result ot_decode(struct ot_decoder *d, int dlt, const uint8_t *frame,
+                                uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
+                                struct ot_packet *p /* OUT */);
+
+#endif

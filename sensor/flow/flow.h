@@ -1,0 +1,140 @@
+/*
+ * The flow table: bidirectional flows keyed by (VLAN ids, protocol, the two
+ * addresses and ports), in bounded memory.
+ *
+ * The table preallocates `max_flows` flows.  When every slot is in use, the
+ * least recently active flow is ended early ("evicted", counted in
+ * stats.evicted) so the new one can start: memory never grows past the cap.
+ * Idle flows end after a timeout that depends on their state.
+ *
+ * Direction: dir 0 is "to server" (sent by the flow's client, the side that
+ * sent the first SYN, or the first packet when there was no SYN), dir 1 is
+ * "to client".
+ *
+ * The table calls back into the caller (struct ot_flow_callbacks) with every
+ * packet, with in-order TCP payload from the reassembler, with every UDP or
+ * ICMP payload, and once when a flow ends.  Callbacks must not re-enter the
+ * table.  The table owns the flows; a callback may keep no pointer to one
+ * after its on_end call returns.
+ */
+#ifndef OT_SENSOR_FLOW_H
+#define OT_SENSOR_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "flow/stream.h"
+
+enum ot_flow_state {
+    OT_FLOW_NEW = 0,      /* seen from one side only */
+    OT_FLOW_ESTABLISHED,  /* TCP handshake done, or packets both ways */
+    OT_FLOW_CLOSING,      /* TCP FIN seen */
+    OT_FLOW_CLOSED,       /* TCP both FINs or a RST */
+};
+
+enum ot_flow_end_reason {
+    OT_FLOW_END_TIMEOUT = 0, /* idle longer than the state's timeout */
+    OT_FLOW_END_EVICTED,     /* ended early because the table was full */
+    OT_FLOW_END_SHUTDOWN,    /* end of input */
+};
+
+const char *ot_flow_state_name(enum ot_flow_state s);
+const char *ot_flow_end_reason_name(enum ot_flow_end_reason r);
+
+struct ot_flow {
+    /* Identity, as the client sees it (dir 0 = client → server). */
+    struct ot_addr cli, srv;
+    uint16_t cli_port, srv_port;
+    uint16_t vlan[2];
+    uint8_t vlan_count;
+    uint8_t ip_proto;
+    bool v6;
+    uint64_t flow_id;          /* unique in this run, < 2^53 so JSON readers keep it exact */
+
+    uint64_t start_us, last_us;
+    uint64_t pkts[2], bytes[2]; /* per direction; bytes are IP datagram lengths */
+    uint8_t tcp_flags[2];       /* OR of the flags each side sent */
+    uint8_t state;              /* enum ot_flow_state */
+    bool tcp_saw_syn;
+
+    char community_id[64];      /* "1:base64", filled when the flow starts */
+
+    struct ot_stream stream[2]; /* TCP reassembly per direction (flow/stream.h) */
+
+    /* Application layer, owned by sensor/proto (proto.c and proto-ndpi.c). */
+    uint16_t app_proto;         /* enum ot_app_proto */
+    uint8_t app_flags;
+    uint8_t ndpi_pkts;
+    const struct ot_proto_parser *parser;
+    void *app_state;
+    void *ndpi;                 /* struct ndpi_flow_struct * */
+    uint16_t ndpi_master, ndpi_app;
+
+    /* Table internals (flow.c). */
+    uint32_t hash;
+    uint32_t hnext;             /* next index in the hash chain, or UINT32_MAX */
+    uint32_t lru_prev, lru_next;
+    bool in_use;
+};
+
+struct ot_flow_config {
+    uint32_t max_flows;           /* preallocated flows (default 65536) */
+    uint32_t timeout_new_s;       /* default 30 */
+    uint32_t timeout_est_s;       /* default 300 */
+    uint32_t timeout_closed_s;    /* default 10 (closing and closed) */
+    uint32_t timeout_udp_s;       /* default 60 (UDP/ICMP/other once both ways) */
+    uint32_t stream_depth;        /* bytes per direction given to parsers (default 1 MiB) */
+    uint32_t stream_ooo_max;      /* out-of-order bytes buffered per direction (default 64 KiB) */
+    uint64_t stream_memcap;       /* total out-of-order bytes for all flows (default 64 MiB) */
+    uint16_t community_id_seed;   /* default 0 */
+};
+
+/* Flags passed with data to on_data. */
+#define OT_DATA_GAP 0x01 /* bytes were lost before this chunk (or depth reached: data is NULL) */
+
+struct ot_flow_callbacks {
+    void *ctx;
+    /* Every decoded packet that belongs to the flow, after counters are updated. */
+    void (*on_packet)(void *ctx, struct ot_flow *f, int dir, const struct ot_packet *p);
+    /* In-order TCP payload, or one UDP/ICMP payload. */
+    void (*on_data)(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, uint32_t len,
+                    unsigned flags, uint64_t ts_us);
+    /* The flow ends; its memory is reused after this returns. */
+    void (*on_end)(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now_us);
+};
+
+struct ot_flow_stats {
+    uint64_t created;
+    uint64_t ended;
+    uint64_t evicted;          /* ended early: table full */
+    uint64_t timed_out;
+    uint64_t active;
+    uint64_t tcp_reassembly_gaps;
+    uint64_t tcp_ooo_dropped;  /* out-of-order bytes dropped at a bound */
+    uint64_t tcp_retransmits;  /* segments whose bytes were all already delivered */
+    uint64_t tcp_overlaps;     /* segments partly overlapping delivered data */
+};
+
+struct ot_flow_table; /* opaque */
+
+void ot_flow_config_defaults(struct ot_flow_config *cfg);
+int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_callbacks *cb,
+                      struct ot_flow_table **out /* OUT */);
+/* Ends every flow (reason shutdown) and frees the table. */
+void ot_flow_table_free(struct ot_flow_table *t, uint64_t now_us);
+
+/* Account one decoded IP packet to its flow, creating it if needed, and run the callbacks. */
+void ot_flow_process(struct ot_flow_table *t, const struct ot_packet *p);
+/* End flows idle past their timeout at time `now_us` (packet time). Call about once a second. */
+void ot_flow_expire(struct ot_flow_table *t, uint64_t now_us);
+/* End every flow now (reason shutdown). */
+void ot_flow_flush(struct ot_flow_table *t, uint64_t now_us);
+
+const struct ot_flow_stats *ot_flow_table_stats(const struct ot_flow_table *t);
+
+/* Community ID v1 of a 5-tuple (Corelight spec); `out` needs 64 bytes. */
+void ot_community_id(uint16_t seed, const struct ot_addr *a, uint16_t ap, const struct ot_addr *b,
+                     uint16_t bp, uint8_t proto, bool v6, char *out);
+
+#endif

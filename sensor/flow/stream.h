@@ -1,0 +1,25 @@
+/*
+ * TCP reassembly for one direction of a flow: in-order delivery of payload up
+ * to a depth, with retransmissions and overlaps trimmed and out-of-order
+ * segments held in a bounded list.  Owned by flow.c.
+ */
+#ifndef OT_SENSOR_STREAM_H
+#define OT_SENSOR_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ot_stream_seg; /* held out-of-order segment (stream.c) */
+
+struct ot_stream {
+    uint32_t isn;              /* first sequence number of payload */
+    uint32_t next_seq;         /* next byte to deliver */
+    uint32_t delivered;        /* bytes delivered so far (stops at depth) */
+    uint32_t ooo_bytes;        /* bytes held out of order */
+    struct ot_stream_seg *ooo; /* held segments, sorted by sequence */
+    bool seq_known;
+    bool depth_reached;
+    bool fin_seen;
+};
+
+#endif
