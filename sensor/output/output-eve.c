@@ -1,0 +1,274 @@
+/*
+ * EVE writer: common event header, a bounded JSON document per event, and a
+ * buffered sink with size-based rotation.
+ */
+#include "output/eve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "flow/flow.h"
+#include "otasuke/error.h"
+#include "proto/proto.h"
+
+#define OBUF_CAP (256 * 1024)
+
+void ot_eve_config_defaults(struct ot_eve_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->path = "-";
+    cfg->rotate_bytes = 0;
+    cfg->rotate_keep = 5;
+    cfg->sensor_id = "otasuke-sensor";
+    cfg->max_event_bytes = 256 * 1024;
+}
+
+static int open_path(struct ot_eve *e)
+{
+    e->fd = open(e->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (e->fd < 0) {
+        ot_err("cannot open %s for writing: %s", e->path, strerror(errno));
+        return OT_EIO;
+    }
+    off_t end = lseek(e->fd, 0, SEEK_END);
+    e->file_bytes = end > 0 ? (uint64_t)end : 0;
+    e->own_fd = true;
+    return OT_OK;
+}
+
+int ot_eve_open(struct ot_eve *e, const struct ot_eve_config *cfg)
+{
+    memset(e, 0, sizeof(*e));
+    e->fd = -1;
+    ot_timefmt_init(&e->tf);
+    if (!ot_strlcpy(e->sensor_id, cfg->sensor_id, sizeof(e->sensor_id))) {
+        ot_err("sensor id longer than %zu bytes", sizeof(e->sensor_id) - 1);
+        return OT_EINVAL;
+    }
+    uint8_t rnd[8];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return OT_EIO;
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        e->run_id[2 * i] = hx[rnd[i] >> 4];
+        e->run_id[2 * i + 1] = hx[rnd[i] & 15];
+    }
+    e->run_id[16] = '\0';
+    e->rotate_bytes = cfg->rotate_bytes;
+    e->rotate_keep = cfg->rotate_keep;
+    int rc = ot_jw_init(&e->jw, 4096, cfg->max_event_bytes);
+    if (rc)
+        return rc;
+    e->obuf = malloc(OBUF_CAP);
+    if (!e->obuf) {
+        ot_jw_free(&e->jw);
+        return OT_ENOMEM;
+    }
+    e->ocap = OBUF_CAP;
+    if (!cfg->path || strcmp(cfg->path, "-") == 0) {
+        e->fd = STDOUT_FILENO;
+        return OT_OK;
+    }
+    e->path = strdup(cfg->path);
+    if (!e->path)
+        rc = OT_ENOMEM;
+    else
+        rc = open_path(e);
+    if (rc) {
+        free(e->path);
+        free(e->obuf);
+        ot_jw_free(&e->jw);
+        e->path = NULL;
+        e->obuf = NULL;
+    }
+    return rc;
+}
+
+static int write_all(struct ot_eve *e, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(e->fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (e->stats.write_errors++ == 0)
+                ot_err("writing events failed: %s", strerror(errno));
+            return OT_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return OT_OK;
+}
+
+int ot_eve_flush(struct ot_eve *e)
+{
+    if (e->olen == 0)
+        return OT_OK;
+    int rc = write_all(e, e->obuf, e->olen);
+    e->olen = 0;
+    return rc;
+}
+
+/* name.N-1 → name.N, ..., name → name.1; then reopen name. */
+static int rotate(struct ot_eve *e)
+{
+    int rc = ot_eve_flush(e);
+    close(e->fd);
+    e->fd = -1;
+    size_t l = strlen(e->path) + 16;
+    char *from = malloc(l), *to = malloc(l);
+    if (!from || !to) {
+        free(from);
+        free(to);
+        return OT_ENOMEM;
+    }
+    for (uint32_t i = e->rotate_keep; i >= 1; i--) {
+        if (i == 1)
+            snprintf(from, l, "%s", e->path);
+        else
+            snprintf(from, l, "%s.%u", e->path, i - 1);
+        snprintf(to, l, "%s.%u", e->path, i);
+        if (rename(from, to) != 0 && errno != ENOENT)
+            ot_warn("rotating %s to %s: %s", from, to, strerror(errno));
+    }
+    free(from);
+    free(to);
+    if (e->rotate_keep == 0 && unlink(e->path) != 0)
+        ot_warn("removing %s: %s", e->path, strerror(errno));
+    e->stats.rotations++;
+    int orc = open_path(e);
+    e->file_bytes = 0;
+    return rc ? rc : orc;
+}
+
+static int emit_line(struct ot_eve *e, const char *line, size_t n)
+{
+    if (e->fd < 0)
+        return OT_EIO;
+    if (e->rotate_bytes && e->file_bytes > 0 && e->file_bytes + n > e->rotate_bytes) {
+        int rc = rotate(e);
+        if (rc)
+            return rc;
+    }
+    e->file_bytes += n;
+    e->stats.bytes += n;
+    if (n > e->ocap - e->olen) {
+        int rc = ot_eve_flush(e);
+        if (rc)
+            return rc;
+        if (n > e->ocap)
+            return write_all(e, line, n);
+    }
+    memcpy(e->obuf + e->olen, line, n);
+    e->olen += n;
+    return OT_OK;
+}
+
+int ot_eve_close(struct ot_eve *e)
+{
+    int rc = ot_eve_flush(e);
+    if (e->own_fd && e->fd >= 0 && close(e->fd) != 0)
+        rc = OT_EIO;
+    if (e->stats.write_errors)
+        rc = OT_EIO;
+    e->fd = -1;
+    free(e->obuf);
+    free(e->path);
+    ot_jw_free(&e->jw);
+    e->obuf = NULL;
+    e->path = NULL;
+    return rc;
+}
+
+const char *ot_ipproto_name(uint8_t proto, char *tmp)
+{
+    switch (proto) {
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
+    case 47:
+        return "GRE";
+    case 132:
+        return "SCTP";
+    }
+    snprintf(tmp, 4, "%u", proto);
+    return tmp;
+}
+
+void ot_eve_endpoints(struct ot_jw *w, const struct ot_flow *f, int dir)
+{
+    const struct ot_addr *sa = dir ? &f->srv : &f->cli;
+    const struct ot_addr *da = dir ? &f->cli : &f->srv;
+    uint16_t sp = dir ? f->srv_port : f->cli_port;
+    uint16_t dp = dir ? f->cli_port : f->srv_port;
+    char ip[48];
+    size_t n = ot_addr_fmt(sa, f->v6, ip);
+    ot_jw_strn(w, "src_ip", ip, n);
+    bool ports = f->ip_proto == 6 || f->ip_proto == 17 || f->ip_proto == 132;
+    if (ports)
+        ot_jw_u64(w, "src_port", sp);
+    n = ot_addr_fmt(da, f->v6, ip);
+    ot_jw_strn(w, "dest_ip", ip, n);
+    if (ports)
+        ot_jw_u64(w, "dest_port", dp);
+    char tmp[4];
+    ot_jw_str(w, "proto", ot_ipproto_name(f->ip_proto, tmp));
+}
+
+struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts_us,
+                           const struct ot_flow *f, int dir)
+{
+    struct ot_jw *w = &e->jw;
+    char ts[OT_TS_LEN + 1];
+    ot_jw_reset(w);
+    ot_jw_obj_open(w, NULL);
+    ot_jw_strn(w, "timestamp", ts, ot_timefmt_us(&e->tf, ts_us, ts));
+    if (f)
+        ot_jw_u64(w, "flow_id", f->flow_id);
+    ot_jw_str(w, "event_type", event_type);
+    if (f) {
+        if (f->vlan_count) {
+            ot_jw_arr_open(w, "vlan");
+            for (unsigned i = 0; i < f->vlan_count && i < 2; i++)
+                ot_jw_u64(w, NULL, f->vlan[i]);
+            ot_jw_arr_close(w);
+        }
+        ot_eve_endpoints(w, f, dir);
+        if (f->app_proto != OT_APP_UNKNOWN)
+            ot_jw_str(w, "app_proto", ot_app_proto_name(f->app_proto));
+        if (f->community_id[0])
+            ot_jw_str(w, "community_id", f->community_id);
+    }
+    /* event_id: run id + sequence; unique across runs and sensors. */
+    char id[40];
+    int n = snprintf(id, sizeof(id), "%s-%llx", e->run_id, (unsigned long long)e->next_seq++);
+    ot_jw_strn(w, "event_id", id, (size_t)n);
+    ot_jw_str(w, "sensor_id", e->sensor_id);
+    return w;
+}
+
+int ot_eve_end(struct ot_eve *e)
+{
+    struct ot_jw *w = &e->jw;
+    ot_jw_obj_close(w);
+    ot_jw_putc(w, '\n');
+    if (!ot_jw_ok(w) || w->depth != 0) {
+        e->stats.dropped_large++;
+        return OT_ELIMIT;
+    }
+    e->stats.events++;
+    return emit_line(e, w->buf, w->len);
+}
