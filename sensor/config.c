@@ -1,1 +1,305 @@
-/* config: being written */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "otasuke/error.h"
+
+void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    ot_strlcpy(cfg->sensor_id, "otasuke-sensor", sizeof(cfg->sensor_id));
+    ot_strlcpy(cfg->output, "-", sizeof(cfg->output));
+    cfg->rotate_keep = 5;
+    cfg->stats_interval_s = 60;
+    cfg->snaplen = 65535;
+    cfg->live_buffer_mb = 32;
+    cfg->promisc = true;
+    cfg->progress = true;
+    cfg->ndpi = true;
+    cfg->ndpi_max_packets = 12;
+    cfg->log_level = OT_LOG_INFO;
+    cfg->event_types = OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
+    ot_decode_config_defaults(&cfg->decode);
+    ot_flow_config_defaults(&cfg->flow);
+    ot_proto_conf_defaults(&cfg->proto);
+}
+
+enum kind { K_STR, K_U32, K_SIZE64, K_SIZE32, K_BOOL, K_LOGLEVEL, K_EVENTS };
+
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t off;
+    size_t size; /* string capacity */
+    uint64_t min, max;
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct ot_sensor_config, f)
+#define STR(n, f, h)           {n, K_STR, OFF(f), sizeof(((struct ot_sensor_config *)0)->f), 0, 0, h}
+#define U32(n, f, lo, hi, h)   {n, K_U32, OFF(f), 0, lo, hi, h}
+#define SZ32(n, f, lo, hi, h)  {n, K_SIZE32, OFF(f), 0, lo, hi, h}
+#define SZ64(n, f, lo, hi, h)  {n, K_SIZE64, OFF(f), 0, lo, hi, h}
+#define BOOL(n, f, h)          {n, K_BOOL, OFF(f), 0, 0, 1, h}
+
+static const struct key keys[] = {
+    STR("sensor-id", sensor_id, "name of this sensor in every event"),
+    STR("read", read_path, "capture file or folder to read (like -r)"),
+    STR("interface", iface, "interface to capture from (like -i)"),
+    STR("bpf", bpf, "capture filter (BPF syntax)"),
+    STR("output", output, "events file, or - for standard output"),
+    SZ64("output.rotate-size", rotate_bytes, 0, UINT64_MAX, "rotate the events file past this size (0: never)"),
+    U32("output.rotate-keep", rotate_keep, 0, 1000, "rotated files kept"),
+    STR("run-as", run_as, "user to become after the capture is open (empty: stay)"),
+    U32("stats-interval", stats_interval_s, 0, 86400, "seconds between stats events (0: at the end only)"),
+    U32("duration", duration_s, 0, 31536000, "live capture: stop after this many seconds (0: never)"),
+    U32("capture.snaplen", snaplen, 64, 262144, "bytes captured per packet"),
+    U32("capture.buffer-mb", live_buffer_mb, 1, 4096, "kernel capture buffer, MiB"),
+    BOOL("capture.promisc", promisc, "promiscuous mode"),
+    BOOL("progress", progress, "progress line on a terminal during file runs"),
+    BOOL("ndpi", ndpi, "label every flow with nDPI"),
+    U32("ndpi.max-packets", ndpi_max_packets, 1, 255, "packets per flow given to nDPI"),
+    {"log-level", K_LOGLEVEL, OFF(log_level), 0, 0, 3, "error, warning, info or debug"},
+    {"events", K_EVENTS, OFF(event_types), 0, 0, 0, "event kinds written: flow,stats,app"},
+    U32("defrag.max-datagrams", decode.frag_max_datagrams, 1, 1u << 22, "IP datagrams in reassembly at once"),
+    SZ32("defrag.max-bytes", decode.frag_max_bytes, 65536, UINT32_MAX, "memory for held fragments"),
+    U32("defrag.timeout-us", decode.frag_timeout_us, 1000, 600000000, "drop incomplete datagrams after (microseconds)"),
+    U32("flow.max-flows", flow.max_flows, 16, 1u << 26, "flows tracked at once (memory cap)"),
+    U32("flow.timeout.new", flow.timeout_new_s, 1, 86400, "seconds before a one-sided flow ends"),
+    U32("flow.timeout.established", flow.timeout_est_s, 1, 86400, "seconds before an idle established flow ends"),
+    U32("flow.timeout.closed", flow.timeout_closed_s, 0, 86400, "seconds a closing/closed TCP flow lingers"),
+    U32("flow.timeout.udp", flow.timeout_udp_s, 1, 86400, "seconds before an idle UDP/ICMP flow ends"),
+    SZ32("stream.depth", flow.stream_depth, 0, UINT32_MAX, "TCP bytes per direction given to parsers"),
+    SZ32("stream.ooo-max", flow.stream_ooo_max, 0, UINT32_MAX, "out-of-order TCP bytes held per direction"),
+    SZ64("stream.memcap", flow.stream_memcap, 0, UINT64_MAX, "out-of-order TCP bytes held in all"),
+    U32("community-id.seed", flow.community_id_seed, 0, 65535, "Community ID seed"),
+    SZ32("app.max-buffer", proto.max_buffer, 1024, 16u << 20, "bytes a parser may hold per direction"),
+};
+
+static const struct key *find_key(const char *name)
+{
+    for (size_t i = 0; i < OT_ARRAY_SIZE(keys); i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+        *out = true;
+    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+        *out = false;
+    else
+        return OT_EINVAL;
+    return OT_OK;
+}
+
+static int parse_events(const char *v, uint32_t *out)
+{
+    uint32_t m = 0;
+    char tmp[256];
+    if (!ot_strlcpy(tmp, v, sizeof(tmp)))
+        return OT_EINVAL;
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        if (!strcmp(t, "flow"))
+            m |= OT_EV_FLOW;
+        else if (!strcmp(t, "stats"))
+            m |= OT_EV_STATS;
+        else if (!strcmp(t, "app"))
+            m |= OT_EV_APP;
+        else if (!strcmp(t, "all"))
+            m |= OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
+        else
+            return OT_EINVAL;
+    }
+    *out = m;
+    return OT_OK;
+}
+
+int ot_sensor_config_set(struct ot_sensor_config *cfg, const char *name, const char *value,
+                         const char *where)
+{
+    const struct key *k = find_key(name);
+    if (!k) {
+        fprintf(stderr, "%s: unknown setting '%s' (see docs/configuration.md)\n", where, name);
+        return OT_EINVAL;
+    }
+    char *base = (char *)cfg + k->off;
+    uint64_t v;
+    bool b;
+    switch (k->kind) {
+    case K_STR:
+        if (!ot_strlcpy(base, value, k->size)) {
+            fprintf(stderr, "%s: %s: value longer than %zu bytes\n", where, name, k->size - 1);
+            return OT_EINVAL;
+        }
+        return OT_OK;
+    case K_U32:
+        if (ot_parse_u64(value, k->min, k->max, &v)) {
+            fprintf(stderr, "%s: %s: expected a whole number from %llu to %llu, got '%s'\n",
+                    where, name, (unsigned long long)k->min, (unsigned long long)k->max, value);
+            return OT_EINVAL;
+        }
+        *(uint32_t *)(void *)base = (uint32_t)v;
+        return OT_OK;
+    case K_SIZE32:
+    case K_SIZE64:
+        if (ot_parse_size(value, &v) || v < k->min || v > k->max) {
+            fprintf(stderr, "%s: %s: expected a size (e.g. 65536, 64k, 8M) from %llu to %llu, got '%s'\n",
+                    where, name, (unsigned long long)k->min, (unsigned long long)k->max, value);
+            return OT_EINVAL;
+        }
+        if (k->kind == K_SIZE32)
+            *(uint32_t *)(void *)base = (uint32_t)v;
+        else
+            *(uint64_t *)(void *)base = v;
+        return OT_OK;
+    case K_BOOL:
+        if (parse_bool(value, &b)) {
+            fprintf(stderr, "%s: %s: expected yes or no, got '%s'\n", where, name, value);
+            return OT_EINVAL;
+        }
+        *(bool *)(void *)base = b;
+        return OT_OK;
+    case K_LOGLEVEL: {
+        static const char *const lv[] = {"error", "warning", "info", "debug"};
+        for (uint32_t i = 0; i < 4; i++)
+            if (!strcmp(value, lv[i])) {
+                cfg->log_level = i;
+                return OT_OK;
+            }
+        fprintf(stderr, "%s: %s: expected error, warning, info or debug, got '%s'\n", where,
+                name, value);
+        return OT_EINVAL;
+    }
+    case K_EVENTS:
+        if (parse_events(value, &cfg->event_types)) {
+            fprintf(stderr, "%s: %s: expected a list of flow, stats, app, all; got '%s'\n",
+                    where, name, value);
+            return OT_EINVAL;
+        }
+        return OT_OK;
+    }
+    return OT_EINVAL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int ot_sensor_config_load(struct ot_sensor_config *cfg, const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        fprintf(stderr, "%s: cannot open configuration: %s\n", path, strerror(errno));
+        return OT_EIO;
+    }
+    char line[8192];
+    unsigned lineno = 0;
+    int rc = OT_OK;
+    while (fgets(line, sizeof(line), fp)) {
+        lineno++;
+        char where[4200];
+        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+        if (!strchr(line, '\n') && !feof(fp)) {
+            fprintf(stderr, "%s: line longer than %zu bytes\n", where, sizeof(line) - 2);
+            rc = OT_EINVAL;
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            fprintf(stderr, "%s: expected 'key = value', got '%s'\n", where, s);
+            rc = OT_EINVAL;
+            continue;
+        }
+        *eq = '\0';
+        char *key = trim(s);
+        char *val = trim(eq + 1);
+        size_t vl = strlen(val);
+        if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+            val[vl - 1] = '\0';
+            val++;
+        }
+        if (ot_sensor_config_set(cfg, key, val, where))
+            rc = OT_EINVAL;
+    }
+    if (ferror(fp)) {
+        fprintf(stderr, "%s: read error\n", path);
+        rc = OT_EIO;
+    }
+    fclose(fp);
+    return rc;
+}
+
+int ot_sensor_config_check(const struct ot_sensor_config *cfg)
+{
+    if (cfg->read_path[0] && cfg->iface[0]) {
+        fprintf(stderr, "configuration: give either a capture to read or an interface, not both\n");
+        return OT_EINVAL;
+    }
+    if (!cfg->sensor_id[0]) {
+        fprintf(stderr, "configuration: sensor-id must not be empty\n");
+        return OT_EINVAL;
+    }
+    if (cfg->flow.stream_ooo_max > cfg->flow.stream_memcap) {
+        fprintf(stderr, "configuration: stream.ooo-max is larger than stream.memcap\n");
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
+void ot_sensor_config_dump(const struct ot_sensor_config *cfg, void *fpv)
+{
+    FILE *fp = fpv;
+    for (size_t i = 0; i < OT_ARRAY_SIZE(keys); i++) {
+        const struct key *k = &keys[i];
+        const char *base = (const char *)cfg + k->off;
+        fprintf(fp, "%-28s = ", k->name);
+        switch (k->kind) {
+        case K_STR:
+            fprintf(fp, "%s", base);
+            break;
+        case K_U32:
+        case K_SIZE32:
+            fprintf(fp, "%u", *(const uint32_t *)(const void *)base);
+            break;
+        case K_SIZE64:
+            fprintf(fp, "%llu", (unsigned long long)*(const uint64_t *)(const void *)base);
+            break;
+        case K_BOOL:
+            fprintf(fp, "%s", *(const bool *)(const void *)base ? "yes" : "no");
+            break;
+        case K_LOGLEVEL: {
+            static const char *const lv[] = {"error", "warning", "info", "debug"};
+            fprintf(fp, "%s", lv[cfg->log_level & 3]);
+            break;
+        }
+        case K_EVENTS:
+            fprintf(fp, "%s%s%s", cfg->event_types & OT_EV_FLOW ? "flow," : "",
+                    cfg->event_types & OT_EV_STATS ? "stats," : "",
+                    cfg->event_types & OT_EV_APP ? "app" : "");
+            break;
+        }
+        fprintf(fp, "   # %s\n", k->help);
+    }
+}

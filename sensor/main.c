@@ -1,4 +1,291 @@
-int main(void)
+/*
+ * otasuke-sensor: watch a network (live or capture files) and write events.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "otasuke/error.h"
+#include "otasuke/version.h"
+#include "sensor.h"
+
+static volatile sig_atomic_t stop_requested;
+static struct ot_capture *signal_capture; /* for pcap_breakloop from the handler */
+
+static void on_signal(int sig)
 {
+    (void)sig;
+    stop_requested = 1;
+    ot_capture_break(signal_capture);
+}
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: otasuke-sensor [options] -r FILE|FOLDER\n"
+            "       otasuke-sensor [options] -i INTERFACE [-f FILTER]\n"
+            "\n"
+            "Watches a network and writes one JSON event per line (Suricata EVE field names).\n"
+            "\n"
+            "  -r PATH          read a pcap/pcapng file, or every capture in a folder in name order\n"
+            "  -i IFACE         capture live from an interface\n"
+            "  -f FILTER        capture filter (BPF syntax)\n"
+            "  -o FILE|-        write events to FILE (default: standard output)\n"
+            "  -c FILE          configuration file (key = value lines, see docs/configuration.md)\n"
+            "  -s KEY=VALUE     set one configuration key (wins over the file; repeatable)\n"
+            "  -T               check the configuration and exit (with -v: print it)\n"
+            "  -u USER          become USER once the capture is open\n"
+            "  -d SECONDS       live capture: stop after SECONDS\n"
+            "  -q               no progress line and no summary\n"
+            "  -v               more log output (repeat for debug)\n"
+            "  -h, --help       this help\n"
+            "  -V, --version    print the version\n");
+}
+
+/* Switch to an unprivileged user once everything privileged is open. */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        ot_err("run-as: no such user '%s'", user);
+        return OT_EINVAL;
+    }
+    if (getuid() != 0 && geteuid() != 0) {
+        ot_info("not running as root: staying user %u", (unsigned)getuid());
+        return OT_OK;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        ot_err("cannot become user '%s': %s", user, strerror(errno));
+        return OT_EPERM;
+    }
+    if (setuid(0) == 0) {
+        ot_err("privileges could be regained after switching to '%s': refusing to run", user);
+        return OT_EPERM;
+    }
+    ot_info("running as user '%s' (uid %u)", user, (unsigned)pw->pw_uid);
+    return OT_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(struct ot_capture *cap, uint64_t packets, double t0)
+{
+    struct ot_capture_stats cs;
+    ot_capture_stats(cap, &cs);
+    double el = now_s() - t0;
+    double pct = cs.bytes_total ? 100.0 * (double)cs.bytes_done / (double)cs.bytes_total : 0;
+    fprintf(stderr, "\rotasuke-sensor: %5.1f%%  %llu packets  %.2f M packets/s   ", pct,
+            (unsigned long long)packets, el > 0 ? (double)packets / el / 1e6 : 0.0);
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+struct opts {
+    const char *config_path;
+    bool check_only;
+    bool quiet;
+    int verbose;
+};
+
+static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    /* First pass: only -c, so that the file is applied before other options. */
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "r:i:f:o:c:s:Tu:d:qvhV", longopts, NULL)) != -1)
+        if (c == 'c')
+            o->config_path = optarg;
+    if (o->config_path && ot_sensor_config_load(cfg, o->config_path))
+        return 1;
+    optind = 1;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "r:i:f:o:c:s:Tu:d:qvhV", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'r':
+            rc = ot_sensor_config_set(cfg, "read", optarg, "-r");
+            break;
+        case 'i':
+            rc = ot_sensor_config_set(cfg, "interface", optarg, "-i");
+            break;
+        case 'f':
+            rc = ot_sensor_config_set(cfg, "bpf", optarg, "-f");
+            break;
+        case 'o':
+            rc = ot_sensor_config_set(cfg, "output", optarg, "-o");
+            break;
+        case 'u':
+            rc = ot_sensor_config_set(cfg, "run-as", optarg, "-u");
+            break;
+        case 'd':
+            rc = ot_sensor_config_set(cfg, "duration", optarg, "-d");
+            break;
+        case 's': {
+            char *eq = strchr(optarg, '=');
+            if (!eq) {
+                fprintf(stderr, "-s: expected KEY=VALUE, got '%s'\n", optarg);
+                return 2;
+            }
+            *eq = '\0';
+            rc = ot_sensor_config_set(cfg, optarg, eq + 1, "-s");
+            *eq = '=';
+            break;
+        }
+        case 'c':
+            break;
+        case 'T':
+            o->check_only = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("otasuke-sensor %s\n", OT_VERSION);
+            exit(0);
+        default:
+            usage(stderr);
+            return 2;
+        }
+        if (rc)
+            return 1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "otasuke-sensor: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct ot_sensor_config cfg;
+    ot_sensor_config_defaults(&cfg);
+    struct opts o = {0};
+    int rc = parse_args(argc, argv, &cfg, &o);
+    if (rc)
+        return rc;
+    ot_log_set_level((enum ot_log_level)OT_MIN(cfg.log_level + (uint32_t)o.verbose, 3u));
+    if (ot_sensor_config_check(&cfg))
+        return 1;
+    if (o.check_only) {
+        if (o.verbose)
+            ot_sensor_config_dump(&cfg, stdout);
+        printf("otasuke-sensor: configuration OK\n");
+        return 0;
+    }
+
+    struct ot_capture_config cc = {
+        .read_path = cfg.read_path,
+        .iface = cfg.iface,
+        .bpf = cfg.bpf,
+        .snaplen = cfg.snaplen,
+        .buffer_mb = cfg.live_buffer_mb,
+        .promisc = cfg.promisc,
+    };
+    struct ot_capture *cap;
+    char err[4400];
+    if (ot_capture_open(&cc, &cap, err, sizeof(err))) {
+        fprintf(stderr, "otasuke-sensor: %s\n", err);
+        return 1;
+    }
+    struct ot_sensor s;
+    if (ot_sensor_init(&s, &cfg)) {
+        ot_capture_close(cap);
+        return 1;
+    }
+    s.capture = cap;
+    if (cfg.run_as[0] && drop_privileges(cfg.run_as)) {
+        ot_sensor_free(&s);
+        ot_capture_close(cap);
+        return 1;
+    }
+
+    signal_capture = cap;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    bool live = ot_capture_live(cap);
+    bool show_progress = !live && !o.quiet && cfg.progress && isatty(STDERR_FILENO);
+    double t0 = now_s(), last_progress = t0;
+    int exit_code = 0;
+    struct ot_capture_pkt pkt;
+    while (!stop_requested) {
+        int r = ot_capture_next(cap, &pkt, err, sizeof(err));
+        if (r == 1) {
+            ot_sensor_packet(&s, pkt.dlt, pkt.data, pkt.caplen, pkt.wirelen, pkt.ts_us);
+            if ((s.c.packets & 0xfff) == 0) {
+                double t = now_s();
+                if (show_progress && t - last_progress >= 0.5) {
+                    progress(cap, s.c.packets, t0);
+                    last_progress = t;
+                }
+                if (live && cfg.duration_s && t - t0 >= cfg.duration_s)
+                    break;
+            }
+            continue;
+        }
+        if (r < 0) {
+            if (show_progress)
+                fputc('\n', stderr);
+            fprintf(stderr, "otasuke-sensor: %s\n", err);
+            exit_code = 1;
+            break;
+        }
+        if (!live)
+            break;
+        /* Live read timeout: let time advance for flow timeouts and check the duration. */
+        if (cfg.duration_s && now_s() - t0 >= cfg.duration_s)
+            break;
+    }
+    if (show_progress)
+        fprintf(stderr, "\r%78s\r", "");
+    if (ot_sensor_finish(&s)) {
+        fprintf(stderr, "otasuke-sensor: writing events failed\n");
+        exit_code = 1;
+    }
+    double el = now_s() - t0;
+    if (!o.quiet) {
+        const struct ot_flow_stats *fs = ot_flow_table_stats(s.flows);
+        fprintf(stderr,
+                "otasuke-sensor: %llu packets (%llu invalid), %llu flows (%llu evicted), "
+                "%llu events in %.2f s (%.2f M packets/s), peak memory %ld MiB\n",
+                (unsigned long long)s.c.packets, (unsigned long long)s.c.invalid,
+                (unsigned long long)fs->created, (unsigned long long)fs->evicted,
+                (unsigned long long)s.eve.stats.events, el,
+                el > 0 ? (double)s.c.packets / el / 1e6 : 0.0, peak_rss_kb() / 1024);
+    }
+    signal_capture = NULL;
+    ot_sensor_free(&s);
+    ot_capture_close(cap);
+    return exit_code;
 }

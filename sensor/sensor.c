@@ -1,1 +1,253 @@
-/* pipeline: being written */
+#include "sensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "otasuke/error.h"
+
+static void cb_packet(void *ctx, struct ot_flow *f, int dir, const struct ot_packet *p)
+{
+    struct ot_sensor *s = ctx;
+    if (s->labeler)
+        ot_labeler_packet(s->labeler, f, dir, p);
+}
+
+static void cb_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, uint32_t len,
+                    unsigned flags, uint64_t ts_us)
+{
+    struct ot_sensor *s = ctx;
+    if (s->cfg->event_types & OT_EV_APP)
+        ot_proto_on_data(&s->pe, f, dir, data, len, flags, ts_us);
+}
+
+static void fmt_tcp_flags(struct ot_jw *w, const char *key, uint8_t fl)
+{
+    uint8_t b = fl;
+    ot_jw_hex(w, key, &b, 1, 0);
+}
+
+/* The flow event, in Suricata's EVE shape. */
+static void write_flow(struct ot_sensor *s, struct ot_flow *f, enum ot_flow_end_reason reason,
+                       uint64_t now_us)
+{
+    struct ot_jw *w = ot_eve_begin(&s->eve, "flow", f->last_us, f, 0);
+    ot_jw_obj_open(w, "flow");
+    ot_jw_u64(w, "pkts_toserver", f->pkts[0]);
+    ot_jw_u64(w, "pkts_toclient", f->pkts[1]);
+    ot_jw_u64(w, "bytes_toserver", f->bytes[0]);
+    ot_jw_u64(w, "bytes_toclient", f->bytes[1]);
+    char ts[OT_TS_LEN + 1];
+    ot_jw_strn(w, "start", ts, ot_timefmt_us(&s->eve.tf, f->start_us, ts));
+    ot_jw_strn(w, "end", ts, ot_timefmt_us(&s->eve.tf, f->last_us, ts));
+    ot_jw_u64(w, "age", (f->last_us - f->start_us) / 1000000);
+    ot_jw_str(w, "state", ot_flow_state_name(f->state));
+    ot_jw_str(w, "reason", ot_flow_end_reason_name(reason));
+    if (s->labeler)
+        ot_labeler_write(s->labeler, f, w);
+    ot_jw_obj_close(w);
+    if (f->ip_proto == 6) {
+        ot_jw_obj_open(w, "tcp");
+        fmt_tcp_flags(w, "tcp_flags", f->tcp_flags[0] | f->tcp_flags[1]);
+        fmt_tcp_flags(w, "tcp_flags_ts", f->tcp_flags[0]);
+        fmt_tcp_flags(w, "tcp_flags_tc", f->tcp_flags[1]);
+        uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
+        static const struct {
+            uint8_t bit;
+            const char *name;
+        } names[] = {{OT_TH_FIN, "fin"}, {OT_TH_SYN, "syn"}, {OT_TH_RST, "rst"},
+                     {OT_TH_PSH, "psh"}, {OT_TH_ACK, "ack"}, {OT_TH_URG, "urg"},
+                     {OT_TH_ECE, "ecn"}, {OT_TH_CWR, "cwr"}};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (all & names[i].bit)
+                ot_jw_bool(w, names[i].name, true);
+        ot_jw_str(w, "state", ot_flow_state_name(f->state));
+        ot_jw_obj_close(w);
+    }
+    ot_eve_end(&s->eve);
+}
+
+static void cb_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now_us)
+{
+    struct ot_sensor *s = ctx;
+    ot_proto_on_end(&s->pe, f, now_us);
+    if (s->labeler)
+        ot_labeler_flow_end(s->labeler, f);
+    if (s->cfg->event_types & OT_EV_FLOW)
+        write_flow(s, f, reason, now_us);
+}
+
+int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
+{
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    struct ot_eve_config ec;
+    ot_eve_config_defaults(&ec);
+    ec.path = cfg->output;
+    ec.rotate_bytes = cfg->rotate_bytes;
+    ec.rotate_keep = cfg->rotate_keep;
+    ec.sensor_id = cfg->sensor_id;
+    int rc = ot_eve_open(&s->eve, &ec);
+    if (rc)
+        return rc;
+    rc = ot_decoder_init(&s->dec, &cfg->decode);
+    if (rc)
+        goto out_eve;
+    if (cfg->ndpi) {
+        rc = ot_labeler_new(cfg->ndpi_max_packets, &s->labeler);
+        if (rc)
+            goto out_dec;
+    }
+    ot_proto_engine_init(&s->pe, &cfg->proto, &s->eve);
+    struct ot_flow_callbacks cb = {
+        .ctx = s, .on_packet = cb_packet, .on_data = cb_data, .on_end = cb_end};
+    rc = ot_flow_table_new(&cfg->flow, &cb, &s->flows);
+    if (rc)
+        goto out_label;
+    return OT_OK;
+
+out_label:
+    ot_labeler_free(s->labeler);
+out_dec:
+    ot_decoder_free(&s->dec);
+out_eve:
+    ot_eve_close(&s->eve);
+    return rc;
+}
+
+void ot_sensor_packet(struct ot_sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
+                      uint32_t wirelen, uint64_t ts_us)
+{
+    struct ot_sensor_counters *c = &s->c;
+    if (c->packets == 0) {
+        c->first_ts_us = ts_us;
+        s->next_expire_us = ts_us + 1000000;
+        if (s->cfg->stats_interval_s)
+            s->next_stats_us = ts_us + (uint64_t)s->cfg->stats_interval_s * 1000000u;
+    }
+    c->packets++;
+    c->bytes += wirelen;
+    /* Packet time never runs backwards for our timers, even if the capture does. */
+    if (ts_us > c->last_ts_us)
+        c->last_ts_us = ts_us;
+
+    struct ot_packet p;
+    switch (ot_decode(&s->dec, dlt, frame, caplen, wirelen, ts_us, &p)) {
+    case OT_DECODE_OK:
+        c->decoded++;
+        ot_flow_process(s->flows, &p);
+        break;
+    case OT_DECODE_SKIP:
+        c->skipped++;
+        break;
+    case OT_DECODE_HELD:
+        c->frag_held++;
+        break;
+    case OT_DECODE_ERROR:
+        c->invalid++;
+        break;
+    }
+    if (c->last_ts_us >= s->next_expire_us) {
+        ot_flow_expire(s->flows, c->last_ts_us);
+        s->next_expire_us = c->last_ts_us + 1000000;
+    }
+    if (s->next_stats_us && c->last_ts_us >= s->next_stats_us) {
+        ot_sensor_write_stats(s, c->last_ts_us, false);
+        s->next_stats_us = c->last_ts_us + (uint64_t)s->cfg->stats_interval_s * 1000000u;
+    }
+}
+
+void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
+{
+    if (!(s->cfg->event_types & OT_EV_STATS))
+        return;
+    const struct ot_sensor_counters *c = &s->c;
+    struct ot_jw *w = ot_eve_begin(&s->eve, "stats", ts_us, NULL, 0);
+    ot_jw_obj_open(w, "stats");
+    ot_jw_bool(w, "final", final);
+    ot_jw_u64(w, "uptime", c->packets ? (c->last_ts_us - c->first_ts_us) / 1000000 : 0);
+    ot_jw_obj_open(w, "capture");
+    ot_jw_u64(w, "packets", c->packets);
+    ot_jw_u64(w, "bytes", c->bytes);
+    if (s->capture) {
+        struct ot_capture_stats cs;
+        ot_capture_stats(s->capture, &cs);
+        if (cs.live) {
+            ot_jw_u64(w, "kernel_packets", cs.kernel_recv);
+            ot_jw_u64(w, "kernel_drops", cs.kernel_drops);
+        } else {
+            ot_jw_u64(w, "files", cs.files);
+        }
+    }
+    ot_jw_obj_close(w);
+    ot_jw_obj_open(w, "decoder");
+    ot_jw_u64(w, "ip", c->decoded);
+    ot_jw_u64(w, "not_ip", c->skipped);
+    ot_jw_u64(w, "invalid", c->invalid);
+    ot_jw_u64(w, "fragments_held", c->frag_held);
+    ot_jw_obj_open(w, "errors");
+    for (int i = 0; i < OT_DEC__COUNT; i++)
+        if (s->dec.counters[i])
+            ot_jw_u64(w, ot_decode_counter_names[i], s->dec.counters[i]);
+    ot_jw_obj_close(w);
+    ot_jw_obj_close(w);
+    const struct ot_flow_stats *fs = ot_flow_table_stats(s->flows);
+    ot_jw_obj_open(w, "flow");
+    ot_jw_u64(w, "created", fs->created);
+    ot_jw_u64(w, "ended", fs->ended);
+    ot_jw_u64(w, "active", fs->active);
+    ot_jw_u64(w, "timed_out", fs->timed_out);
+    ot_jw_u64(w, "evicted", fs->evicted);
+    ot_jw_u64(w, "max_flows", s->cfg->flow.max_flows);
+    ot_jw_obj_close(w);
+    ot_jw_obj_open(w, "tcp");
+    ot_jw_u64(w, "reassembly_gaps", fs->tcp_reassembly_gaps);
+    ot_jw_u64(w, "ooo_dropped", fs->tcp_ooo_dropped);
+    ot_jw_u64(w, "retransmits", fs->tcp_retransmits);
+    ot_jw_u64(w, "overlaps", fs->tcp_overlaps);
+    ot_jw_obj_close(w);
+    ot_jw_obj_open(w, "app_layer");
+    ot_jw_obj_open(w, "flows");
+    for (int i = 1; i < OT_APP__COUNT; i++)
+        ot_jw_u64(w, ot_app_proto_name(i), s->pe.stats.flows[i]);
+    ot_jw_obj_close(w);
+    ot_jw_obj_open(w, "errors");
+    for (int i = 1; i < OT_APP__COUNT; i++)
+        if (s->pe.stats.errors[i])
+            ot_jw_u64(w, ot_app_proto_name(i), s->pe.stats.errors[i]);
+    ot_jw_obj_close(w);
+    ot_jw_obj_close(w);
+    if (s->labeler) {
+        const struct ot_label_stats *ls = ot_labeler_stats(s->labeler);
+        ot_jw_obj_open(w, "labels");
+        ot_jw_u64(w, "classified", ls->flows_classified);
+        ot_jw_u64(w, "guessed", ls->flows_guessed);
+        ot_jw_u64(w, "unknown", ls->flows_unknown);
+        ot_jw_u64(w, "packets_inspected", ls->packets_inspected);
+        ot_jw_obj_close(w);
+    }
+    ot_jw_obj_open(w, "output");
+    ot_jw_u64(w, "events", s->eve.stats.events + 1);
+    ot_jw_u64(w, "dropped_too_large", s->eve.stats.dropped_large);
+    ot_jw_u64(w, "write_errors", s->eve.stats.write_errors);
+    ot_jw_u64(w, "rotations", s->eve.stats.rotations);
+    ot_jw_obj_close(w);
+    ot_jw_obj_close(w);
+    ot_eve_end(&s->eve);
+}
+
+int ot_sensor_finish(struct ot_sensor *s)
+{
+    uint64_t now = s->c.last_ts_us;
+    ot_flow_flush(s->flows, now);
+    ot_sensor_write_stats(s, now, true);
+    return ot_eve_flush(&s->eve);
+}
+
+void ot_sensor_free(struct ot_sensor *s)
+{
+    ot_flow_table_free(s->flows, s->c.last_ts_us);
+    ot_labeler_free(s->labeler);
+    ot_decoder_free(&s->dec);
+    ot_eve_close(&s->eve);
+}

@@ -79,6 +79,8 @@ struct ot_packet {
     uint8_t tunnel_depth;
 
     /* Innermost IP header. */
+    const uint8_t *l3;  /* start of the innermost IP header (nDPI wants it) */
+    uint32_t l3_caplen; /* bytes available from l3 (bounded by ip_len) */
     struct ot_addr src, dst;
     uint8_t ip_proto;  /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, ... */
     uint8_t ttl;

@@ -70,6 +70,7 @@ struct ot_flow {
     void *app_state;
     void *ndpi;                 /* struct ndpi_flow_struct * */
     uint16_t ndpi_master, ndpi_app;
+    uint64_t ndpi_risk;         /* nDPI flow-risk bit mask */
 
     /* Table internals (flow.c). */
     uint32_t hash;

@@ -1,0 +1,286 @@
+/*
+ * libpcap sources: files, folders of files, live interfaces.
+ */
+#include "capture/capture.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "otasuke/error.h"
+
+struct ot_capture {
+    pcap_t *pcap;
+    bool live;
+    int dlt;
+    char **files; /* folder/file run: paths in order */
+    size_t nfiles, cur;
+    uint64_t bytes_total;
+    uint64_t bytes_before_cur; /* sizes of files already finished */
+    uint64_t cur_size;
+    long last_offset;          /* offset of the record being read in the current file */
+    struct ot_capture_stats st;
+    const char *bpf;
+    char errbuf[PCAP_ERRBUF_SIZE];
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_file(struct ot_capture *c, const char *path)
+{
+    char **nf = realloc(c->files, (c->nfiles + 1) * sizeof(*nf));
+    if (!nf)
+        return OT_ENOMEM;
+    c->files = nf;
+    c->files[c->nfiles] = strdup(path);
+    if (!c->files[c->nfiles])
+        return OT_ENOMEM;
+    c->nfiles++;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        c->bytes_total += (uint64_t)st.st_size;
+    return OT_OK;
+}
+
+/* Every regular file of the folder (not recursing), in name order. */
+static int list_folder(struct ot_capture *c, const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: cannot open folder: %s", dir, strerror(errno));
+        return OT_EIO;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    int rc = OT_OK;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        size_t l = strlen(dir) + strlen(de->d_name) + 2;
+        char *p = malloc(l);
+        char **nn = realloc(names, (n + 1) * sizeof(*names));
+        if (!p || !nn) {
+            free(p);
+            if (nn)
+                names = nn;
+            rc = OT_ENOMEM;
+            break;
+        }
+        names = nn;
+        snprintf(p, l, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(p);
+            continue;
+        }
+        names[n++] = p;
+    }
+    closedir(d);
+    if (rc == OT_OK)
+        qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == OT_OK)
+            rc = add_file(c, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    if (rc == OT_OK && c->nfiles == 0) {
+        snprintf(err, errlen, "%s: the folder holds no capture files", dir);
+        rc = OT_ENOENT;
+    }
+    return rc;
+}
+
+static int apply_filter(struct ot_capture *c, char *err, size_t errlen, const char *what)
+{
+    if (!c->bpf || !*c->bpf)
+        return OT_OK;
+    struct bpf_program prog;
+    if (pcap_compile(c->pcap, &prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "%s: bad capture filter '%s': %s", what, c->bpf,
+                 pcap_geterr(c->pcap));
+        return OT_EINVAL;
+    }
+    int rc = pcap_setfilter(c->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot set filter: %s", what, pcap_geterr(c->pcap));
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
+static int open_file(struct ot_capture *c, char *err, size_t errlen)
+{
+    const char *path = c->files[c->cur];
+    c->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, c->errbuf);
+    if (!c->pcap) {
+        snprintf(err, errlen, "%s: not a readable pcap or pcapng capture: %s", path, c->errbuf);
+        return OT_EINVAL;
+    }
+    c->dlt = pcap_datalink(c->pcap);
+    struct stat st;
+    c->cur_size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    c->st.files++;
+    c->last_offset = 0;
+    return apply_filter(c, err, errlen, path);
+}
+
+static int open_live(struct ot_capture *c, const struct ot_capture_config *cfg, char *err,
+                     size_t errlen)
+{
+    c->pcap = pcap_create(cfg->iface, c->errbuf);
+    if (!c->pcap) {
+        snprintf(err, errlen, "%s: %s", cfg->iface, c->errbuf);
+        return OT_EIO;
+    }
+    pcap_set_snaplen(c->pcap, (int)cfg->snaplen);
+    pcap_set_promisc(c->pcap, cfg->promisc);
+    pcap_set_timeout(c->pcap, 100);
+    pcap_set_buffer_size(c->pcap, (int)(cfg->buffer_mb << 20));
+    pcap_set_tstamp_precision(c->pcap, PCAP_TSTAMP_PRECISION_MICRO);
+    int rc = pcap_activate(c->pcap);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot capture: %s%s", cfg->iface, pcap_geterr(c->pcap),
+                 rc == PCAP_ERROR_PERM_DENIED ? " (capture needs root or CAP_NET_RAW)" : "");
+        return OT_EPERM;
+    }
+    c->dlt = pcap_datalink(c->pcap);
+    c->live = true;
+    c->st.live = true;
+    return apply_filter(c, err, errlen, cfg->iface);
+}
+
+int ot_capture_open(const struct ot_capture_config *cfg, struct ot_capture **out, char *err,
+                    size_t errlen)
+{
+    struct ot_capture *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return OT_ENOMEM;
+    }
+    c->bpf = cfg->bpf;
+    int rc;
+    if (cfg->read_path && *cfg->read_path) {
+        struct stat st;
+        if (stat(cfg->read_path, &st) != 0) {
+            snprintf(err, errlen, "%s: %s", cfg->read_path, strerror(errno));
+            rc = OT_ENOENT;
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = list_folder(c, cfg->read_path, err, errlen);
+        } else {
+            rc = add_file(c, cfg->read_path);
+        }
+        if (rc == OT_OK)
+            rc = open_file(c, err, errlen);
+    } else if (cfg->iface && *cfg->iface) {
+        rc = open_live(c, cfg, err, errlen);
+    } else {
+        snprintf(err, errlen, "nothing to read: give -r FILE|FOLDER or -i INTERFACE");
+        rc = OT_EINVAL;
+    }
+    if (rc) {
+        ot_capture_close(c);
+        return rc;
+    }
+    c->st.bytes_total = c->bytes_total;
+    *out = c;
+    return OT_OK;
+}
+
+static long file_pos(struct ot_capture *c)
+{
+    FILE *fp = pcap_file(c->pcap);
+    return fp ? ftell(fp) : -1;
+}
+
+int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen)
+{
+    for (;;) {
+        if (!c->pcap)
+            return 0;
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        if (!c->live)
+            c->last_offset = file_pos(c);
+        int rc = pcap_next_ex(c->pcap, &h, &data);
+        if (rc == 1) {
+            pkt->data = data;
+            pkt->caplen = h->caplen;
+            pkt->wirelen = h->len;
+            pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+            pkt->dlt = c->dlt;
+            return 1;
+        }
+        if (rc == 0) /* live read timeout */
+            return 0;
+        if (rc == PCAP_ERROR_BREAK && c->live)
+            return 0;
+        if (rc == PCAP_ERROR_BREAK) {
+            /* End of this file: go on with the next one of the folder. */
+            c->bytes_before_cur += c->cur_size;
+            pcap_close(c->pcap);
+            c->pcap = NULL;
+            if (++c->cur >= c->nfiles)
+                return 0;
+            int orc = open_file(c, err, errlen);
+            if (orc)
+                return orc;
+            continue;
+        }
+        if (c->live) {
+            snprintf(err, errlen, "capture failed: %s", pcap_geterr(c->pcap));
+            return OT_EIO;
+        }
+        snprintf(err, errlen, "%s: truncated or corrupt capture at byte offset %ld: %s",
+                 c->files[c->cur], c->last_offset, pcap_geterr(c->pcap));
+        return OT_ETRUNC;
+    }
+}
+
+bool ot_capture_live(const struct ot_capture *c)
+{
+    return c->live;
+}
+
+void ot_capture_break(struct ot_capture *c)
+{
+    if (c && c->pcap)
+        pcap_breakloop(c->pcap);
+}
+
+void ot_capture_stats(struct ot_capture *c, struct ot_capture_stats *st)
+{
+    if (c->live && c->pcap) {
+        struct pcap_stat ps;
+        if (pcap_stats(c->pcap, &ps) == 0) {
+            c->st.kernel_recv = ps.ps_recv;
+            c->st.kernel_drops = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+        }
+    }
+    if (!c->live) {
+        long pos = c->pcap ? file_pos(c) : 0;
+        c->st.bytes_done = c->bytes_before_cur + (pos > 0 ? (uint64_t)pos : 0);
+    }
+    *st = c->st;
+}
+
+void ot_capture_close(struct ot_capture *c)
+{
+    if (!c)
+        return;
+    if (c->pcap)
+        pcap_close(c->pcap);
+    for (size_t i = 0; i < c->nfiles; i++)
+        free(c->files[i]);
+    free(c->files);
+    free(c);
+}
