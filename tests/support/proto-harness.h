@@ -110,7 +110,7 @@ static inline json_t *ot_harness_events(struct ot_harness *h, const char *event_
     size_t cap = 0;
     while (getline(&line, &cap, fp) > 0) {
         json_error_t err;
-        json_t *ev = json_loads(line, 0, &err);
+        json_t *ev = json_loads(line, JSON_ALLOW_NUL, &err);
         if (!ev) {
             fprintf(stderr, "harness: invalid JSON line: %s (%s)\n", line, err.text);
             abort();
