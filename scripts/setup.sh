@@ -4,9 +4,11 @@
 set -euo pipefail
 
 PACKAGES=(
+    time bc
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libpcap-dev libndpi-dev libcmocka-dev libjansson-dev libssl-dev
     libndpi-bin tshark wireshark-common tcpreplay iproute2 ieee-data python3
+    dnsutils openssl curl
 )
 
 missing=()

@@ -51,7 +51,7 @@ size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out);
 #define OT_PKT_UDP       0x0008
 #define OT_PKT_ICMP      0x0010 /* ICMP or ICMPv6 */
 #define OT_PKT_REASSEMBLED 0x0020 /* payload is a reassembled IP datagram */
-#define OT_PKT_TUNNELLED 0x0040 /* inner packet of GRE/VXLAN/ERSPAN/IP-in-IP */
+#define OT_PKT_TUNNELLED 0x0040 /* inner packet of GRE/VXLAN/ERSPAN/IP-in-IP/MPLS pseudowire */
 #define OT_PKT_L4_TRUNC  0x0080 /* transport header present, payload cut by snaplen */
 #define OT_PKT_HAS_MAC   0x0100 /* eth_src/eth_dst valid (outermost Ethernet) */
 
@@ -97,7 +97,30 @@ struct ot_packet {
     uint32_t payload_len;   /* bytes available at payload */
 };
 
-/* Every way a frame can be rejected or skipped: one counter each. */
+/*
+ * Every way a frame can be rejected or skipped: one counter each.
+ *
+ * A frame that returns OT_DECODE_ERROR has incremented exactly one of the
+ * rejecting counters; one that returns OT_DECODE_SKIP exactly one of non_ip,
+ * pppoe_not_ip.  A few counters are events rather than rejections and may be
+ * incremented by a frame whatever it returns:
+ *   vlan_too_deep      a third or deeper 802.1Q tag: counted once per run of
+ *                      tags, ignored (p->vlan keeps the two outermost ids) and
+ *                      decoding goes on
+ *   other_ip_proto     an IP protocol we do not look into (ESP, SCTP, ...),
+ *                      including IPv6 no-next-header: the packet is still OK
+ *   gre_unsupported    GRE version or routing we do not decode, and
+ *   erspan_unsupported ERSPAN version or frame type we do not decode: p
+ *                      describes the outer (GRE) packet, result OK
+ *   non_ip, pppoe_not_ip  also count a tunnel whose payload is not IP (ARP
+ *                      over GRE, PPTP control or encrypted PPP): p then
+ *                      describes the outer packet, result OK
+ *   frag_overlap       a fragment overlapped data already held (first wins)
+ *   frag_timeout       a datagram expired incomplete (counted per datagram)
+ *   frag_table_full    the reassembly table or byte budget was full: the
+ *                      oldest datagrams were dropped (counted once per frame;
+ *                      the frame is rejected only if it still does not fit)
+ */
 #define OT_DECODE_COUNTERS(X)                                                                      \
     X(unsupported_linktype)                                                                        \
     X(ethernet_truncated)                                                                          \
@@ -105,7 +128,9 @@ struct ot_packet {
     X(vlan_too_deep)                                                                               \
     X(sll_truncated)                                                                               \
     X(null_truncated)                                                                              \
+    X(raw_not_ip)                                                                                  \
     X(pppoe_truncated)                                                                             \
+    X(pppoe_bad_header)                                                                            \
     X(pppoe_not_ip)                                                                                \
     X(mpls_truncated)                                                                              \
     X(mpls_bad_payload)                                                                            \
@@ -116,11 +141,14 @@ struct ot_packet {
     X(ipv4_bad_options)                                                                            \
     X(ipv6_truncated)                                                                              \
     X(ipv6_bad_version)                                                                            \
+    X(ipv6_bad_payload_len)                                                                        \
     X(ipv6_bad_exthdr)                                                                             \
     X(frag_overlap)                                                                                \
     X(frag_too_large)                                                                              \
     X(frag_table_full)                                                                             \
     X(frag_timeout)                                                                                \
+    X(frag_invalid)                                                                                \
+    X(frag_too_many_pieces)                                                                        \
     X(gre_truncated)                                                                               \
     X(gre_unsupported)                                                                             \
     X(vxlan_truncated)                                                                             \
@@ -150,6 +178,9 @@ enum ot_decode_result {
     OT_DECODE_HELD = 2,    /* an IP fragment kept for reassembly */
     OT_DECODE_ERROR = 3,   /* malformed; one counter incremented */
 };
+
+/* Tunnels (GRE, VXLAN, IP-in-IP, MPLS pseudowire) nest at most this deep. */
+#define OT_DECODE_MAX_TUNNEL_DEPTH 4
 
 struct ot_decode_config {
     uint32_t frag_max_datagrams; /* reassembly contexts in flight (default 1024) */

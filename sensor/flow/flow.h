@@ -7,9 +7,22 @@
  * stats.evicted) so the new one can start: memory never grows past the cap.
  * Idle flows end after a timeout that depends on their state.
  *
- * Direction: dir 0 is "to server" (sent by the flow's client, the side that
- * sent the first SYN, or the first packet when there was no SYN), dir 1 is
- * "to client".
+ * Direction: dir 0 is "to server" (sent by the flow's client), dir 1 is "to
+ * client".  The client is the side that sent a SYN without ACK; when the
+ * first packet seen is a SYN-ACK, its receiver; otherwise the sender of the
+ * first packet.  (A flow first seen midstream is turned round when a bare
+ * SYN then comes from the other side, as long as no payload was delivered.)
+ *
+ * Keys: VLAN ids, IP protocol, and the two (address, port) endpoints in a
+ * normalised order, so both directions find the same flow.  ICMP and ICMPv6
+ * use Community ID's mapping of (type, code) to ports, so an echo request and
+ * its reply share a flow; cli_port/srv_port of an ICMP flow hold the type and
+ * code of its first packet.  Protocols other than TCP, UDP, SCTP and ICMP
+ * have ports 0.
+ *
+ * TCP states: new -> established (handshake seen, or payload both ways) ->
+ * closing (a FIN) -> closed (both FINs, or a RST).  A bare SYN on a closing
+ * or closed flow ends it (reason tcp_reuse) and starts a new flow.
  *
  * The table calls back into the caller (struct ot_flow_callbacks) with every
  * packet, with in-order TCP payload from the reassembler, with every UDP or
@@ -37,10 +50,16 @@ enum ot_flow_end_reason {
     OT_FLOW_END_TIMEOUT = 0, /* idle longer than the state's timeout */
     OT_FLOW_END_EVICTED,     /* ended early because the table was full */
     OT_FLOW_END_SHUTDOWN,    /* end of input */
+    OT_FLOW_END_TCP_REUSE,   /* closed TCP flow whose 5-tuple a new SYN reused */
 };
 
 const char *ot_flow_state_name(enum ot_flow_state s);
 const char *ot_flow_end_reason_name(enum ot_flow_end_reason r);
+
+/* Normalised lookup key (flow.c): both endpoints in a fixed order. */
+struct ot_flow_key {
+    uint64_t w[6];
+};
 
 struct ot_flow {
     /* Identity, as the client sees it (dir 0 = client → server). */
@@ -77,6 +96,10 @@ struct ot_flow {
     uint32_t hnext;             /* next index in the hash chain, or UINT32_MAX */
     uint32_t lru_prev, lru_next;
     bool in_use;
+    uint8_t lru_class;          /* which LRU list (one per timeout) */
+    uint8_t tcp_seen;           /* handshake/FIN/payload bits per side (flow.c) */
+    bool key_cli_b;             /* the client is the key's second endpoint */
+    struct ot_flow_key key;
 };
 
 struct ot_flow_config {
@@ -86,13 +109,20 @@ struct ot_flow_config {
     uint32_t timeout_closed_s;    /* default 10 (closing and closed) */
     uint32_t timeout_udp_s;       /* default 60 (UDP/ICMP/other once both ways) */
     uint32_t stream_depth;        /* bytes per direction given to parsers (default 1 MiB) */
-    uint32_t stream_ooo_max;      /* out-of-order bytes buffered per direction (default 64 KiB) */
+    uint32_t stream_ooo_max;      /* out-of-order bytes buffered per direction (default 64 KiB),
+                                     in at most ooo_max/256 segments (clamped to 16..1024) */
     uint64_t stream_memcap;       /* total out-of-order bytes for all flows (default 64 MiB) */
     uint16_t community_id_seed;   /* default 0 */
 };
 
-/* Flags passed with data to on_data. */
-#define OT_DATA_GAP 0x01 /* bytes were lost before this chunk (or depth reached: data is NULL) */
+/*
+ * Flags passed with data to on_data.  A hole in a TCP stream that will not
+ * be filled (the receiver acknowledged past it, the out-of-order buffer hit
+ * its bound, or the flow ended) is reported as one call with data NULL,
+ * len = bytes lost and flags OT_DATA_GAP; the data after it follows in later
+ * calls.  Gaps do not count against stream_depth.
+ */
+#define OT_DATA_GAP 0x01
 
 struct ot_flow_callbacks {
     void *ctx;
@@ -114,7 +144,9 @@ struct ot_flow_stats {
     uint64_t tcp_reassembly_gaps;
     uint64_t tcp_ooo_dropped;  /* out-of-order bytes dropped at a bound */
     uint64_t tcp_retransmits;  /* segments whose bytes were all already delivered */
-    uint64_t tcp_overlaps;     /* segments partly overlapping delivered data */
+    uint64_t tcp_overlaps;     /* segments partly overlapping data already seen (trimmed) */
+    uint64_t tcp_reused;       /* closed TCP flows ended by a new SYN (reason tcp_reuse) */
+    uint64_t tcp_ooo_memuse;   /* out-of-order memory held now (payload + per-segment overhead) */
 };
 
 struct ot_flow_table; /* opaque */
@@ -134,7 +166,11 @@ void ot_flow_flush(struct ot_flow_table *t, uint64_t now_us);
 
 const struct ot_flow_stats *ot_flow_table_stats(const struct ot_flow_table *t);
 
-/* Community ID v1 of a 5-tuple (Corelight spec); `out` needs 64 bytes. */
+/*
+ * Community ID v1 of a 5-tuple (Corelight spec); `out` needs 64 bytes.
+ * For ICMP/ICMPv6 pass the type as `ap` and the code as `bp`; for protocols
+ * without ports the ports are ignored.
+ */
 void ot_community_id(uint16_t seed, const struct ot_addr *a, uint16_t ap, const struct ot_addr *b,
                      uint16_t bp, uint8_t proto, bool v6, char *out);
 

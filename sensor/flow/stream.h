@@ -2,6 +2,13 @@
  * TCP reassembly for one direction of a flow: in-order delivery of payload up
  * to a depth, with retransmissions and overlaps trimmed and out-of-order
  * segments held in a bounded list.  Owned by flow.c.
+ *
+ * Sequence numbers are compared with serial-number arithmetic (RFC 1982), so
+ * a stream may wrap past 2^32.  Overlapping data is resolved "first data
+ * wins": bytes already delivered or already held are never replaced.  Held
+ * segments are copies (the only allocations of the flow stage), accounted
+ * against the table's stream_memcap and freed when delivered, skipped or
+ * when the flow ends.
  */
 #ifndef OT_SENSOR_STREAM_H
 #define OT_SENSOR_STREAM_H
@@ -20,6 +27,9 @@ struct ot_stream {
     bool seq_known;
     bool depth_reached;
     bool fin_seen;
+    uint16_t ooo_segs;              /* segments held */
+    uint32_t fin_seq;               /* sequence number of the FIN, when fin_seen */
+    struct ot_stream_seg *ooo_tail; /* last held segment (appends are the common case) */
 };
 
 #endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Sensor throughput benchmark (not part of the test suite).
+#
+#   scripts/bench.sh [CAPTURE]
+#
+# Without CAPTURE it builds ../shared/data/pcaps/make-bench.py's capture into
+# build/bench/ (or, when ../shared is absent, a large capture from
+# ot-pcapgen).  Prints one row per contender: the bare libpcap read loop (the
+# limit), the sensor with all parsing writing to /dev/null, the sensor writing
+# to a file, and nDPI's ndpiReader.  Each runs REPEAT times (default 3); the
+# best wall time is reported, with its peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh build >/dev/null
+REPEAT=${REPEAT:-3}
+mkdir -p build/bench
+cap=${1:-}
+if [ -z "$cap" ]; then
+    shared=../shared/data/pcaps/make-bench.py
+    if [ -f "$shared" ]; then
+        cap=build/bench/mixed.pcap
+        [ -s "$cap" ] || python3 "$shared" 3 "$PWD/$cap" >&2
+    else
+        echo "bench: ../shared/data absent: generating a capture with ot-pcapgen" >&2
+        cap=build/bench/generated.pcap
+        [ -s "$cap" ] || build/bin/ot-pcapgen bench "$cap" --packets 3000000
+    fi
+fi
+size=$(stat -c %s "$cap")
+
+# best_of CMD...: runs CMD REPEAT times, prints "seconds peak_rss_kb" of the fastest run.
+best_of() {
+    local best="" rss=""
+    for _ in $(seq "$REPEAT"); do
+        local t0 t1 m
+        t0=$(date +%s.%N)
+        m=$( { /usr/bin/time -f "%M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+        t1=$(date +%s.%N)
+        local el
+        el=$(echo "$t1 - $t0" | bc -l)
+        if [ -z "$best" ] || [ "$(echo "$el < $best" | bc -l)" -eq 1 ]; then
+            best=$el
+            rss=$m
+        fi
+    done
+    echo "$best $rss"
+}
+
+read -r packets bytes <<<"$(build/bench/bench_pcap_loop "$cap" | sed -E 's/.*packets=([0-9]+) bytes=([0-9]+).*/\1 \2/')"
+echo "capture: $cap ($((size / 1048576)) MiB, $packets packets, $bytes bytes on the wire)"
+printf "%-34s %10s %12s %10s %12s\n" "contender" "seconds" "packets/s" "Mbit/s" "peak RSS MiB"
+row() {
+    local name=$1 sec=$2 rss=$3
+    printf "%-34s %10.3f %12.0f %10.1f %12.1f\n" "$name" "$sec" \
+        "$(echo "$packets / $sec" | bc -l)" "$(echo "$bytes * 8 / $sec / 1000000" | bc -l)" \
+        "$(echo "$rss / 1024" | bc -l)"
+}
+read -r s r <<<"$(best_of build/bench/bench_pcap_loop "$cap")"; base=$s
+row "bare libpcap loop (limit)" "$s" "$r"
+read -r s r <<<"$(best_of build/bin/otasuke-sensor -q -r "$cap" -o /dev/null)"; sensor=$s
+row "otasuke-sensor -> /dev/null" "$s" "$r"
+read -r s r <<<"$(best_of build/bin/otasuke-sensor -q -r "$cap" -o build/bench/events.json)"
+row "otasuke-sensor -> file" "$s" "$r"
+rm -f build/bench/events.json
+if command -v ndpiReader >/dev/null; then
+    read -r s r <<<"$(best_of ndpiReader -q -i "$cap")"
+    row "ndpiReader 4.2 (peer)" "$s" "$r"
+fi
+printf "sensor rate = %.1f %% of the bare loop (target >= 35 %%)\n" "$(echo "100 * $base / $sensor" | bc -l)"
