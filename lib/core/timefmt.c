@@ -1,8 +1,6 @@
 #include "core/timefmt.h"
 
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 void ot_timefmt_init(struct ot_timefmt *tf)
 {
@@ -10,18 +8,58 @@ void ot_timefmt_init(struct ot_timefmt *tf)
     tf->cached[0] = '\0';
 }
 
+/* Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+/*
+ * The date part is cached per day (cached_sec holds the day number), so
+ * events from flows that end out of time order still format cheaply.
+ */
 size_t ot_timefmt_us(struct ot_timefmt *tf, uint64_t us, char *out)
 {
-    int64_t sec = (int64_t)(us / 1000000);
+    uint64_t sec = us / 1000000;
     unsigned usec = (unsigned)(us % 1000000);
-    if (sec != tf->cached_sec) {
-        time_t t = (time_t)sec;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(tf->cached, sizeof(tf->cached), "%Y-%m-%dT%H:%M:%S", &tm);
-        tf->cached_sec = sec;
+    int64_t day = (int64_t)(sec / 86400);
+    unsigned sod = (unsigned)(sec % 86400);
+    if (day != tf->cached_sec) {
+        int64_t y;
+        unsigned m, d;
+        civil_from_days(day, &y, &m, &d);
+        unsigned yy = (unsigned)(y % 10000);
+        tf->cached[0] = (char)('0' + yy / 1000);
+        tf->cached[1] = (char)('0' + yy / 100 % 10);
+        tf->cached[2] = (char)('0' + yy / 10 % 10);
+        tf->cached[3] = (char)('0' + yy % 10);
+        tf->cached[4] = '-';
+        put2(tf->cached + 5, m);
+        tf->cached[7] = '-';
+        put2(tf->cached + 8, d);
+        tf->cached[10] = 'T';
+        tf->cached_sec = day;
     }
-    memcpy(out, tf->cached, 19);
+    memcpy(out, tf->cached, 11);
+    put2(out + 11, sod / 3600);
+    out[13] = ':';
+    put2(out + 14, sod / 60 % 60);
+    out[16] = ':';
+    put2(out + 17, sod % 60);
     out[19] = '.';
     for (int i = 25; i >= 20; i--) {
         out[i] = (char)('0' + usec % 10);

@@ -63,7 +63,8 @@ int ot_eve_open(struct ot_eve *e, const struct ot_eve_config *cfg)
     e->run_id[16] = '\0';
     e->rotate_bytes = cfg->rotate_bytes;
     e->rotate_keep = cfg->rotate_keep;
-    int rc = ot_jw_init(&e->jw, 4096, cfg->max_event_bytes);
+    int rc = ot_jw_init(&e->jw, cfg->max_event_bytes < 4096 ? cfg->max_event_bytes : 4096,
+                        cfg->max_event_bytes);
     if (rc)
         return rc;
     e->obuf = malloc(OBUF_CAP);
@@ -254,8 +255,17 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
     }
     /* event_id: run id + sequence; unique across runs and sensors. */
     char id[40];
-    int n = snprintf(id, sizeof(id), "%s-%llx", e->run_id, (unsigned long long)e->next_seq++);
-    ot_jw_strn(w, "event_id", id, (size_t)n);
+    memcpy(id, e->run_id, 16);
+    id[16] = '-';
+    char *p = id + sizeof(id);
+    uint64_t seq = e->next_seq++;
+    do {
+        *--p = "0123456789abcdef"[seq & 15];
+        seq >>= 4;
+    } while (seq);
+    size_t digits = (size_t)(id + sizeof(id) - p);
+    memmove(id + 17, p, digits);
+    ot_jw_strn(w, "event_id", id, 17 + digits);
     ot_jw_str(w, "sensor_id", e->sensor_id);
     return w;
 }
