@@ -18,14 +18,14 @@
 #include <stdint.h>
 
 /* Link types we read (pcap DLT_/LINKTYPE_ values). */
-#define OT_DLT_NULL      0   /* BSD loopback, host-order family */
-#define OT_DLT_EN10MB    1   /* Ethernet */
-#define OT_DLT_RAW       101 /* raw IPv4/IPv6 (LINKTYPE_RAW) */
-#define OT_DLT_RAW_ALT   12  /* DLT_RAW on some BSDs */
-#define OT_DLT_LOOP      108 /* OpenBSD loopback, network-order family */
-#define OT_DLT_LINUX_SLL 113
-#define OT_DLT_IPV4      228
-#define OT_DLT_IPV6      229
+#define OT_DLT_NULL       0   /* BSD loopback, host-order family */
+#define OT_DLT_EN10MB     1   /* Ethernet */
+#define OT_DLT_RAW        101 /* raw IPv4/IPv6 (LINKTYPE_RAW) */
+#define OT_DLT_RAW_ALT    12  /* DLT_RAW on some BSDs */
+#define OT_DLT_LOOP       108 /* OpenBSD loopback, network-order family */
+#define OT_DLT_LINUX_SLL  113
+#define OT_DLT_IPV4       228
+#define OT_DLT_IPV6       229
 #define OT_DLT_LINUX_SLL2 276
 
 /* An IPv4 address is stored in the first 4 bytes, the rest zero. */
@@ -45,15 +45,15 @@ static inline bool ot_addr_eq(const struct ot_addr *a, const struct ot_addr *b)
 /* Render as text (inet_ntop); `out` needs 46 bytes. Returns the length. */
 size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out);
 
-#define OT_PKT_IPV4      0x0001
-#define OT_PKT_IPV6      0x0002
-#define OT_PKT_TCP       0x0004
-#define OT_PKT_UDP       0x0008
-#define OT_PKT_ICMP      0x0010 /* ICMP or ICMPv6 */
+#define OT_PKT_IPV4        0x0001
+#define OT_PKT_IPV6        0x0002
+#define OT_PKT_TCP         0x0004
+#define OT_PKT_UDP         0x0008
+#define OT_PKT_ICMP        0x0010 /* ICMP or ICMPv6 */
 #define OT_PKT_REASSEMBLED 0x0020 /* payload is a reassembled IP datagram */
-#define OT_PKT_TUNNELLED 0x0040 /* inner packet of GRE/VXLAN/ERSPAN/IP-in-IP/MPLS pseudowire */
-#define OT_PKT_L4_TRUNC  0x0080 /* transport header present, payload cut by snaplen */
-#define OT_PKT_HAS_MAC   0x0100 /* eth_src/eth_dst valid (outermost Ethernet) */
+#define OT_PKT_TUNNELLED   0x0040 /* inner packet of GRE/VXLAN/ERSPAN/IP-in-IP/MPLS pseudowire */
+#define OT_PKT_L4_TRUNC    0x0080 /* transport header present, payload cut by snaplen */
+#define OT_PKT_HAS_MAC     0x0100 /* eth_src/eth_dst valid (outermost Ethernet) */
 
 /* TCP flag bits as on the wire. */
 #define OT_TH_FIN 0x01
@@ -66,15 +66,15 @@ size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out);
 #define OT_TH_CWR 0x80
 
 struct ot_packet {
-    uint64_t ts_us;    /* capture time, microseconds since the epoch */
-    uint32_t caplen;   /* bytes captured */
-    uint32_t wirelen;  /* bytes on the wire */
-    uint32_t flags;    /* OT_PKT_* */
+    uint64_t ts_us;   /* capture time, microseconds since the epoch */
+    uint32_t caplen;  /* bytes captured */
+    uint32_t wirelen; /* bytes on the wire */
+    uint32_t flags;   /* OT_PKT_* */
 
     const uint8_t *eth_src; /* 6 bytes, when OT_PKT_HAS_MAC */
     const uint8_t *eth_dst;
 
-    uint16_t vlan[2];  /* outer, inner VLAN ids (0 when absent) */
+    uint16_t vlan[2]; /* outer, inner VLAN ids (0 when absent) */
     uint8_t vlan_count;
     uint8_t tunnel_depth;
 
@@ -82,12 +82,12 @@ struct ot_packet {
     const uint8_t *l3;  /* start of the innermost IP header (nDPI wants it) */
     uint32_t l3_caplen; /* bytes available from l3 (bounded by ip_len) */
     struct ot_addr src, dst;
-    uint8_t ip_proto;  /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, ... */
+    uint8_t ip_proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, ... */
     uint8_t ttl;
-    uint32_t ip_len;   /* length of the innermost IP datagram (header + payload) */
+    uint32_t ip_len; /* length of the innermost IP datagram (header + payload) */
 
     /* Transport. */
-    uint16_t sp, dp;   /* ports; for ICMP: sp = type, dp = code (as Community ID does) */
+    uint16_t sp, dp; /* ports; for ICMP: sp = type, dp = code (as Community ID does) */
     uint8_t tcp_flags;
     uint8_t icmp_type, icmp_code;
     uint16_t tcp_win;
@@ -115,6 +115,9 @@ struct ot_packet {
  *   non_ip, pppoe_not_ip  also count a tunnel whose payload is not IP (ARP
  *                      over GRE, PPTP control or encrypted PPP): p then
  *                      describes the outer packet, result OK
+ *   ipv4_tso_len       an outermost IPv4 TCP packet with total length 0, as
+ *                      segmentation offload leaves it in captures taken on the
+ *                      sending host: its length is taken from the capture
  *   frag_overlap       a fragment overlapped data already held (first wins)
  *   frag_timeout       a datagram expired incomplete (counted per datagram)
  *   frag_table_full    the reassembly table or byte budget was full: the
@@ -139,6 +142,7 @@ struct ot_packet {
     X(ipv4_bad_header_len)                                                                         \
     X(ipv4_bad_total_len)                                                                          \
     X(ipv4_bad_options)                                                                            \
+    X(ipv4_tso_len)                                                                                \
     X(ipv6_truncated)                                                                              \
     X(ipv6_bad_version)                                                                            \
     X(ipv6_bad_payload_len)                                                                        \
@@ -173,10 +177,10 @@ enum ot_decode_counter {
 extern const char *const ot_decode_counter_names[OT_DEC__COUNT];
 
 enum ot_decode_result {
-    OT_DECODE_OK = 0,      /* an IP packet; transport fields valid per flags */
-    OT_DECODE_SKIP = 1,    /* not IP (ARP, LLDP, ...): counted as non_ip, nothing to do */
-    OT_DECODE_HELD = 2,    /* an IP fragment kept for reassembly */
-    OT_DECODE_ERROR = 3,   /* malformed; one counter incremented */
+    OT_DECODE_OK = 0,    /* an IP packet; transport fields valid per flags */
+    OT_DECODE_SKIP = 1,  /* not IP (ARP, LLDP, ...): counted as non_ip, nothing to do */
+    OT_DECODE_HELD = 2,  /* an IP fragment kept for reassembly */
+    OT_DECODE_ERROR = 3, /* malformed; one counter incremented */
 };
 
 /* Tunnels (GRE, VXLAN, IP-in-IP, MPLS pseudowire) nest at most this deep. */

@@ -32,7 +32,8 @@
 #define RR_EMIT_MAX   64  /* answers (and authorities) per answer event */
 #define TXT_MAX       4096
 #define SSHFP_MAX     64
-#define BAD_RUN_MAX   8 /* malformed messages in a row before we give up */
+#define BAD_RUN_MAX   8   /* malformed messages in a row before we give up */
+#define QD_PLAUSIBLE  256 /* more questions than this: not DNS (probe) */
 
 #define F_QR 0x8000
 #define F_AA 0x0400
@@ -367,18 +368,16 @@ static void put_rdata(struct ot_jw *w, const uint8_t *msg, size_t len, uint16_t 
 }
 
 /*
- * Write up to RR_EMIT_MAX records of a section as an array `key`, stepping
- * over the rest.  Returns 0, or -1 when the section is malformed (the records
- * before the bad one are kept; the caller stops there).
+ * Write up to RR_EMIT_MAX records of a section as an array `key` (left out
+ * when no record could be read), stepping over the rest.  Returns 0, or -1
+ * when the section is malformed (the records before the bad one are kept; the
+ * caller stops there).
  */
 static int put_section(struct ot_jw *w, const char *key, const uint8_t *msg, size_t len,
                        size_t *off, unsigned count)
 {
-    if (count == 0)
-        return 0;
     int rc = 0;
     unsigned i;
-    ot_jw_arr_open(w, key);
     for (i = 0; i < count && i < RR_EMIT_MAX; i++) {
         struct dns_name nm;
         size_t o = *off;
@@ -393,6 +392,8 @@ static int put_section(struct ot_jw *w, const char *key, const uint8_t *msg, siz
             rc = -1;
             break;
         }
+        if (i == 0)
+            ot_jw_arr_open(w, key);
         ot_jw_obj_open(w, NULL);
         put_name(w, "rrname", &nm);
         if (nm.trunc)
@@ -403,7 +404,8 @@ static int put_section(struct ot_jw *w, const char *key, const uint8_t *msg, siz
         ot_jw_obj_close(w);
         *off = o + 10 + rdlen;
     }
-    ot_jw_arr_close(w);
+    if (i > 0)
+        ot_jw_arr_close(w);
     if (rc == 0 && i < count) {
         char tkey[32];
         snprintf(tkey, sizeof(tkey), "%s_truncated", key);
@@ -521,27 +523,31 @@ static int handle_message(struct ot_proto_ctx *ctx, struct ot_flow *f, struct dn
 }
 
 /*
- * Is this a plausible start of a DNS message?  `complete`: `len` is the whole
- * message.  `strict` (not on a DNS port): the whole message must be present
- * and every section must parse, ending exactly at its end.  Returns YES, NO,
- * or MORE when the bytes ran out before a verdict.
+ * Is this a plausible start of a DNS message of `total` bytes, of which
+ * `avail` are here?  The section counts must fit `total`.  `strict` (not on a
+ * DNS port): the whole message must be present, look like an ordinary query
+ * or response, and every section must parse, ending exactly at its end.
+ * Returns YES, NO, or MORE when the bytes ran out before a verdict.
  */
-static enum ot_probe_result check_message(const uint8_t *m, size_t len, bool complete, bool strict)
+static enum ot_probe_result check_message(const uint8_t *m, size_t avail, size_t total, bool strict)
 {
+    bool complete = avail >= total;
+    size_t len = complete ? total : avail;
+    if (total < DNS_HDR_LEN)
+        return OT_PROBE_NO;
     if (len < DNS_HDR_LEN)
-        return complete ? OT_PROBE_NO : OT_PROBE_MORE;
+        return OT_PROBE_MORE;
     uint16_t flags = ot_be16(m + 2);
     unsigned qd = ot_be16(m + 4), an = ot_be16(m + 6), ns = ot_be16(m + 8), ar = ot_be16(m + 10);
     unsigned opcode = (flags >> 11) & 0xf;
     unsigned rrs = an + ns + ar;
     bool qr = flags & F_QR;
-    if (qd + rrs == 0 || (!qr && qd == 0))
+    if (qd + rrs == 0 || (!qr && qd == 0) || qd > QD_PLAUSIBLE)
         return OT_PROBE_NO;
-    if (complete && (size_t)qd * 5 + (size_t)rrs * 11 > len - DNS_HDR_LEN)
+    if ((size_t)qd * 5 + (size_t)rrs * 11 > total - DNS_HDR_LEN)
         return OT_PROBE_NO;
     if (strict) {
-        if (!complete || opcode != 0 || (flags & F_Z) || (flags & 0xf) > 5 || qd < 1 || qd > 4 ||
-            rrs > 256)
+        if (!complete || opcode != 0 || (flags & F_Z) || (flags & 0xf) > 5 || qd > 4)
             return OT_PROBE_NO;
     }
     size_t off = DNS_HDR_LEN;
@@ -569,20 +575,17 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         return OT_PROBE_NO;
     bool port = is_dns_port(f->srv_port) || is_dns_port(f->cli_port);
     if (f->ip_proto != 6)
-        return check_message(data, len, true, !port);
+        return check_message(data, len, len, !port);
 
-    /* TCP: the first chunk may hold only the length prefix or part of the message;
-     * the dispatcher re-probes with the next chunk alone, so MORE cannot help. */
+    /* TCP: the first chunk may hold only part of the length prefix or of the
+     * message; the dispatcher re-probes with the next chunk alone, so MORE
+     * cannot help.  On a DNS port a consistent start is enough. */
     if (len < 2)
-        return OT_PROBE_NO;
-    size_t mlen = ot_be16(data);
-    if (mlen < DNS_HDR_LEN)
-        return OT_PROBE_NO;
-    if (!port)
-        return len - 2 >= mlen ? check_message(data + 2, mlen, true, true) : OT_PROBE_NO;
-    bool complete = len - 2 >= mlen;
-    enum ot_probe_result r = check_message(data + 2, complete ? mlen : len - 2, complete, false);
-    return r == OT_PROBE_MORE ? OT_PROBE_YES : r;
+        return port ? OT_PROBE_YES : OT_PROBE_NO;
+    enum ot_probe_result r = check_message(data + 2, len - 2, ot_be16(data), !port);
+    if (r == OT_PROBE_MORE)
+        return port ? OT_PROBE_YES : OT_PROBE_NO;
+    return r;
 }
 
 /* After a gap: does this chunk start with a plausible length-prefixed message? */
@@ -590,11 +593,7 @@ static bool tcp_resync_ok(const uint8_t *data, size_t len)
 {
     if (len < 2 + DNS_HDR_LEN)
         return false;
-    size_t mlen = ot_be16(data);
-    if (mlen < DNS_HDR_LEN)
-        return false;
-    bool complete = len - 2 >= mlen;
-    return check_message(data + 2, complete ? mlen : len - 2, complete, false) != OT_PROBE_NO;
+    return check_message(data + 2, len - 2, ot_be16(data), false) != OT_PROBE_NO;
 }
 
 /* A length prefix is known: parse in place if the body is here, else start buffering. */

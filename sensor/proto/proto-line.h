@@ -44,10 +44,10 @@ struct ot_line {
 /* Set the bound: min(max_buffer, OT_LINE_MAX), at least 1. */
 void ot_line_init(struct ot_line_reader *r, const struct ot_proto_conf *conf);
 /*
- * Take the next line out of *data/*len (advancing both).  Returns 1 with a
+ * Take the next line out of (*data, *len), advancing both.  Returns 1 with a
  * line in *out, 0 when the chunk is used up (a partial line is kept), or a
  * negative error (OT_ENOMEM).  Between calls the caller may consume bytes
- * from *data itself (a literal, a message body): after a line was returned
+ * from the chunk itself (a literal, a message body): after a line was returned
  * the reader holds no partial data.
  */
 int ot_line_next(struct ot_line_reader *r, const uint8_t **data, size_t *len,
@@ -71,6 +71,13 @@ size_t ot_dotend_scan(uint8_t *state, const uint8_t *p, size_t n, bool *done /* 
 bool ot_line_ieq(const uint8_t *p, size_t n, const char *s);
 bool ot_line_icontains(const uint8_t *p, size_t n, const char *needle);
 bool ot_line_iends(const uint8_t *p, size_t n, const char *suffix);
+/* p[0..n) is a case-insensitive prefix of s (the probe has seen too little to tell). */
+bool ot_line_iprefix(const uint8_t *p, size_t n, const char *s);
+/*
+ * Length of a command verb (letters) at the start of p when it is followed by
+ * a blank, CR or LF; 0 otherwise.
+ */
+size_t ot_line_verb(const uint8_t *p, size_t n);
 /* Length of the first word (up to a space or tab). */
 size_t ot_line_word(const uint8_t *p, size_t n);
 /* Offset of the next word after the first one (skipping blanks); n when none. */
@@ -83,8 +90,7 @@ int ot_line_reply_code(const uint8_t *p, size_t n);
  * blanks are skipped and decoding stops at '='.  Returns 0 with *outlen,
  * or OT_EINVAL on a character outside the alphabet.
  */
-int ot_b64_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
-                  size_t *outlen /* OUT */);
+int ot_b64_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, size_t *outlen /* OUT */);
 
 /* ---- the login attempt and its event ---- */
 
@@ -104,7 +110,7 @@ struct ot_login {
     bool password_in_clear; /* a reusable secret crossed the wire readable */
     uint8_t user_len;
     uint8_t method_len;
-    uint32_t seq;           /* attempt number in the flow, from 1 */
+    uint32_t seq; /* attempt number in the flow, from 1 */
     char user[OT_LOGIN_USER_MAX];
     char method[OT_LOGIN_METHOD_MAX];
 };

@@ -61,8 +61,7 @@ static bool is_banner_prefix(const char *p, size_t n)
  * lines before its banner, so from the server a chunk of printable text with
  * "\nSSH-" in its first 512 bytes also counts.
  */
-static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data,
-                                  size_t len)
+static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
     if (len < 4)
         return is_banner_prefix((const char *)data, len) ? OT_PROBE_MORE : OT_PROBE_NO;

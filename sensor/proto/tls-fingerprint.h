@@ -20,21 +20,21 @@
 
 /* A validated ClientHello, as views into the handshake message (not owned). */
 struct ot_tls_hello {
-    uint16_t version;              /* legacy_version */
-    uint16_t max_version;          /* highest non-GREASE supported_versions entry, 0: none */
-    const uint8_t *ciphers;        /* n_ciphers big-endian 16-bit values */
+    uint16_t version;       /* legacy_version */
+    uint16_t max_version;   /* highest non-GREASE supported_versions entry, 0: none */
+    const uint8_t *ciphers; /* n_ciphers big-endian 16-bit values */
     size_t n_ciphers;
-    const uint8_t *exts;           /* extension block: type(2) len(2) body, walked and valid */
+    const uint8_t *exts; /* extension block: type(2) len(2) body, walked and valid */
     size_t exts_len;
-    const uint8_t *groups;         /* supported_groups (0x000a): n_groups 16-bit values */
+    const uint8_t *groups; /* supported_groups (0x000a): n_groups 16-bit values */
     size_t n_groups;
-    const uint8_t *point_formats;  /* ec_point_formats (0x000b): n_point_formats bytes */
+    const uint8_t *point_formats; /* ec_point_formats (0x000b): n_point_formats bytes */
     size_t n_point_formats;
-    const uint8_t *sigalgs;        /* signature_algorithms (0x000d): n_sigalgs 16-bit values */
+    const uint8_t *sigalgs; /* signature_algorithms (0x000d): n_sigalgs 16-bit values */
     size_t n_sigalgs;
-    const uint8_t *alpn0;          /* first ALPN protocol name (may be empty), NULL: none */
+    const uint8_t *alpn0; /* first ALPN protocol name (may be empty), NULL: none */
     size_t alpn0_len;
-    bool has_sni;                  /* a server_name extension (0x0000) was present */
+    bool has_sni; /* a server_name extension (0x0000) was present */
 };
 
 bool ot_tls_is_grease(uint16_t v);

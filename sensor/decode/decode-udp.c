@@ -1,0 +1,33 @@
+/*
+ * UDP (RFC 768).  The length field is authoritative: shorter than what the
+ * IP header gave, it trims the payload; longer, it is udp_bad_len unless the
+ * snap length cut the packet.  Port 4789 is tried as VXLAN (decode-vxlan.c),
+ * which leaves p describing this UDP packet when the payload is not VXLAN.
+ */
+#include "decode/decode-internal.h"
+
+#define UDP_HLEN 8
+
+enum ot_decode_result ot_decode_udp(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
+                                    uint32_t len, unsigned depth)
+{
+    if (OT_UNLIKELY(len < UDP_HLEN))
+        return ot_dec_err(d, OT_DEC_udp_truncated);
+    uint32_t ulen = ot_be16(data + 4);
+    if (OT_UNLIKELY(ulen < UDP_HLEN))
+        return ot_dec_err(d, OT_DEC_udp_bad_len);
+    if (OT_LIKELY(ulen <= len)) {
+        len = ulen;
+        p->flags &= ~OT_PKT_L4_TRUNC;
+    } else if (!(p->flags & OT_PKT_L4_TRUNC)) {
+        return ot_dec_err(d, OT_DEC_udp_bad_len);
+    }
+    p->flags |= OT_PKT_UDP;
+    p->sp = ot_be16(data);
+    p->dp = ot_be16(data + 2);
+    p->payload = data + UDP_HLEN;
+    p->payload_len = len - UDP_HLEN;
+    if (p->dp == OT_VXLAN_PORT)
+        return ot_decode_vxlan(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
+    return OT_DECODE_OK;
+}

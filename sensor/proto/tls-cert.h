@@ -1,0 +1,24 @@
+/*
+ * The X.509 fields of a server certificate, as Suricata's "tls" event shows
+ * them: subject and issuer ("C=US, O=Let's Encrypt, CN=R3", in the
+ * certificate's order), serial (upper-case hex bytes joined by ':'),
+ * validity ("2020-01-01T00:00:00", UTC) and the SHA-1 fingerprint of the DER
+ * (lower-case hex joined by ':').  Decoding uses OpenSSL (d2i_X509).
+ */
+#ifndef OT_SENSOR_TLS_CERT_H
+#define OT_SENSOR_TLS_CERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ot_jw;
+
+/*
+ * Writes "subject", "issuerdn", "serial", "fingerprint", "notbefore" and
+ * "notafter" into the object open in `w` for the DER certificate `der`.
+ * The fingerprint is written for any non-empty input; the other fields only
+ * when the certificate decodes.  Returns 0, or OT_EINVAL when it does not.
+ */
+int ot_tls_cert_write(struct ot_jw *w, const uint8_t *der, size_t len);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * JA3, JA3S and JA4 fingerprints of TLS hellos.
+ *
+ * JA3/JA3S: https://github.com/salesforce/ja3 (MD5 of the decimal string).
+ * JA4: FoxIO's technical_details/JA4.md (the 't' variant: TLS over TCP).
+ * Strings are built once per hello into one allocation sized up front; the
+ * values come from views the TLS parser has already bounds-checked.
+ */
+#include "proto/tls-fingerprint.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "otasuke/error.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+bool ot_tls_is_grease(uint16_t v)
+{
+    /* 0x0a0a, 0x1a1a, ... 0xfafa: both bytes equal, low nibble 0xa. */
+    return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/* Writes v in decimal at o; returns the number of characters written (1..5). */
+static size_t put_dec(char *o, unsigned v)
+{
+    char tmp[5];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < sizeof(tmp));
+    for (size_t i = 0; i < n; i++)
+        o[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static void put_hex16(char *o, uint16_t v)
+{
+    o[0] = hexdig[(v >> 12) & 15];
+    o[1] = hexdig[(v >> 8) & 15];
+    o[2] = hexdig[(v >> 4) & 15];
+    o[3] = hexdig[v & 15];
+}
+
+static int md5_hex(const char *s, size_t n, char out[OT_TLS_MD5_HEX_SIZE])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(s, n, md, &mdlen, EVP_md5(), NULL) != 1 || mdlen != 16)
+        return OT_EIO;
+    for (unsigned i = 0; i < 16; i++) {
+        out[2 * i] = hexdig[md[i] >> 4];
+        out[2 * i + 1] = hexdig[md[i] & 15];
+    }
+    out[32] = '\0';
+    return OT_OK;
+}
+
+/* The first 12 lower-case hex characters of SHA-256(s), as JA4 prints them. */
+static int sha256_12(const char *s, size_t n, char out[12])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+        return OT_EIO;
+    for (unsigned i = 0; i < 6; i++) {
+        out[2 * i] = hexdig[md[i] >> 4];
+        out[2 * i + 1] = hexdig[md[i] & 15];
+    }
+    return OT_OK;
+}
+
+/* Appends the non-GREASE 16-bit values of a list, '-' separated; returns the new end. */
+static char *put_list16(char *o, const uint8_t *p, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v = ot_be16(p + 2 * i);
+        if (ot_tls_is_grease(v))
+            continue;
+        if (!first)
+            *o++ = '-';
+        o += put_dec(o, v);
+        first = false;
+    }
+    return o;
+}
+
+/* Appends the non-GREASE extension types of an extension block, '-' separated. */
+static char *put_ext_types(char *o, const uint8_t *exts, size_t len)
+{
+    bool first = true;
+    for (size_t off = 0; off + 4 <= len; off += 4 + (size_t)ot_be16(exts + off + 2)) {
+        uint16_t t = ot_be16(exts + off);
+        if (ot_tls_is_grease(t))
+            continue;
+        if (!first)
+            *o++ = '-';
+        o += put_dec(o, t);
+        first = false;
+    }
+    return o;
+}
+
+static size_t count_exts(const uint8_t *exts, size_t len)
+{
+    size_t n = 0;
+    for (size_t off = 0; off + 4 <= len; off += 4 + (size_t)ot_be16(exts + off + 2))
+        n++;
+    return n;
+}
+
+int ot_tls_ja3(const struct ot_tls_hello *h, char **str, char md5[OT_TLS_MD5_HEX_SIZE])
+{
+    *str = NULL;
+    size_t n_exts = count_exts(h->exts, h->exts_len);
+    /* Each value is at most 5 digits plus a separator. */
+    size_t cap = 6 * (1 + h->n_ciphers + n_exts + h->n_groups) + 4 * h->n_point_formats + 8;
+    char *s = malloc(cap);
+    if (!s)
+        return OT_ENOMEM;
+    char *o = s;
+    o += put_dec(o, h->version);
+    *o++ = ',';
+    o = put_list16(o, h->ciphers, h->n_ciphers);
+    *o++ = ',';
+    o = put_ext_types(o, h->exts, h->exts_len);
+    *o++ = ',';
+    o = put_list16(o, h->groups, h->n_groups);
+    *o++ = ',';
+    for (size_t i = 0; i < h->n_point_formats; i++) {
+        if (i)
+            *o++ = '-';
+        o += put_dec(o, h->point_formats[i]);
+    }
+    *o = '\0';
+    int rc = md5_hex(s, (size_t)(o - s), md5);
+    if (rc != OT_OK) {
+        free(s);
+        return rc;
+    }
+    *str = s;
+    return OT_OK;
+}
+
+int ot_tls_ja3s(uint16_t version, uint16_t cipher, const uint8_t *exts, size_t exts_len, char **str,
+                char md5[OT_TLS_MD5_HEX_SIZE])
+{
+    *str = NULL;
+    size_t cap = 6 * (2 + count_exts(exts, exts_len)) + 4;
+    char *s = malloc(cap);
+    if (!s)
+        return OT_ENOMEM;
+    char *o = s;
+    o += put_dec(o, version);
+    *o++ = ',';
+    o += put_dec(o, cipher);
+    *o++ = ',';
+    o = put_ext_types(o, exts, exts_len);
+    *o = '\0';
+    int rc = md5_hex(s, (size_t)(o - s), md5);
+    if (rc != OT_OK) {
+        free(s);
+        return rc;
+    }
+    *str = s;
+    return OT_OK;
+}
+
+static const char *ja4_version(uint16_t v)
+{
+    switch (v) {
+    case 0x0304:
+        return "13";
+    case 0x0303:
+        return "12";
+    case 0x0302:
+        return "11";
+    case 0x0301:
+        return "10";
+    case 0x0300:
+        return "s3";
+    case 0x0002:
+        return "s2";
+    case 0xfeff:
+        return "d1";
+    case 0xfefd:
+        return "d2";
+    case 0xfefc:
+        return "d3";
+    default:
+        return "00";
+    }
+}
+
+static bool is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * First and last characters of the first ALPN value; "00" when there is none
+ * or it is empty; when either end byte is not alphanumeric, the first and
+ * last characters of the value's hex form instead (0xAB 0xCD gives "ad").
+ */
+static void ja4_alpn(const struct ot_tls_hello *h, char out[2])
+{
+    out[0] = out[1] = '0';
+    if (!h->alpn0 || h->alpn0_len == 0)
+        return;
+    uint8_t a = h->alpn0[0], z = h->alpn0[h->alpn0_len - 1];
+    if (is_alnum(a) && is_alnum(z)) {
+        out[0] = (char)a;
+        out[1] = (char)z;
+    } else {
+        out[0] = hexdig[a >> 4];
+        out[1] = hexdig[z & 15];
+    }
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* "xxxx,yyyy,..." of n values; returns the length written. */
+static size_t put_hex_list(char *o, const uint16_t *v, size_t n)
+{
+    char *s = o;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        put_hex16(o, v[i]);
+        o += 4;
+    }
+    return (size_t)(o - s);
+}
+
+int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
+{
+    size_t n_exts_all = count_exts(h->exts, h->exts_len);
+    size_t n_vals = h->n_ciphers + n_exts_all + h->n_sigalgs;
+    /* One scratch block: the values to sort, then the text that is hashed. */
+    uint16_t *vals = malloc(n_vals * sizeof(uint16_t) + n_vals * 5 + 2);
+    if (!vals)
+        return OT_ENOMEM;
+    char *text = (char *)(vals + n_vals);
+    char hb[12], hc[12];
+    int rc = OT_OK;
+
+    /* b: the non-GREASE ciphers, sorted. */
+    size_t nc = 0;
+    for (size_t i = 0; i < h->n_ciphers; i++) {
+        uint16_t v = ot_be16(h->ciphers + 2 * i);
+        if (!ot_tls_is_grease(v))
+            vals[nc++] = v;
+    }
+    if (nc == 0) {
+        memset(hb, '0', sizeof(hb));
+    } else {
+        qsort(vals, nc, sizeof(*vals), cmp_u16);
+        rc = sha256_12(text, put_hex_list(text, vals, nc), hb);
+    }
+
+    /* c: the non-GREASE extensions but SNI and ALPN, sorted, "_" signature algorithms. */
+    size_t n_ext_count = 0, ne = 0;
+    for (size_t off = 0; off + 4 <= h->exts_len; off += 4 + (size_t)ot_be16(h->exts + off + 2)) {
+        uint16_t t = ot_be16(h->exts + off);
+        if (ot_tls_is_grease(t))
+            continue;
+        n_ext_count++;
+        if (t != 0x0000 && t != 0x0010)
+            vals[ne++] = t;
+    }
+    if (rc == OT_OK && ne == 0) {
+        memset(hc, '0', sizeof(hc));
+    } else if (rc == OT_OK) {
+        qsort(vals, ne, sizeof(*vals), cmp_u16);
+        size_t len = put_hex_list(text, vals, ne);
+        size_t ns = 0;
+        for (size_t i = 0; i < h->n_sigalgs; i++) {
+            uint16_t v = ot_be16(h->sigalgs + 2 * i);
+            if (!ot_tls_is_grease(v))
+                vals[ns++] = v;
+        }
+        if (ns) {
+            text[len++] = '_';
+            len += put_hex_list(text + len, vals, ns);
+        }
+        rc = sha256_12(text, len, hc);
+    }
+    free(vals);
+    if (rc != OT_OK)
+        return rc;
+
+    char alpn[2];
+    ja4_alpn(h, alpn);
+    uint16_t ver = h->max_version ? h->max_version : h->version;
+    snprintf(out, OT_TLS_JA4_SIZE, "t%s%c%02u%02u%c%c_%.12s_%.12s", ja4_version(ver),
+             h->has_sni ? 'd' : 'i', (unsigned)OT_MIN(nc, 99), (unsigned)OT_MIN(n_ext_count, 99),
+             alpn[0], alpn[1], hb, hc);
+    return OT_OK;
+}

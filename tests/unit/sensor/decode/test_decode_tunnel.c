@@ -1,0 +1,570 @@
+/*
+ * Tunnels: GRE (options, bridging, PPTP), ERSPAN I/II/III, VXLAN, IP in IP,
+ * nesting and its bound, and what p describes when a tunnel's content is
+ * not IP.
+ */
+#include "frames.h"
+
+#define OUT_SRC IP4(192, 0, 2, 1)
+#define OUT_DST IP4(192, 0, 2, 2)
+
+static uint32_t outer_v4(struct fb *f, uint8_t proto)
+{
+    fb_reset(f);
+    fb_eth(f, 0x0800);
+    return fb_ipv4_begin(f, proto, OUT_SRC, OUT_DST);
+}
+
+static void assert_tunnelled(const struct tdec *t, const struct ot_packet *p, unsigned depth)
+{
+    assert_true(p->flags & OT_PKT_TUNNELLED);
+    assert_int_equal(p->tunnel_depth, depth);
+    assert_true(p->flags & OT_PKT_HAS_MAC);
+    assert_ptr_equal(p->eth_dst, t->frame); /* outermost Ethernet */
+    assert_ptr_equal(p->eth_src, t->frame + 6);
+}
+
+/* p describes the outer 192.0.2.1 -> 192.0.2.2 packet itself. */
+static void assert_outer(const struct ot_packet *p, uint8_t proto)
+{
+    assert_false(p->flags & OT_PKT_TUNNELLED);
+    assert_int_equal(p->tunnel_depth, 0);
+    assert_true(p->flags & OT_PKT_IPV4);
+    assert_int_equal(ip4_of(&p->src), OUT_SRC);
+    assert_int_equal(ip4_of(&p->dst), OUT_DST);
+    assert_int_equal(p->ip_proto, proto);
+}
+
+static void test_gre_plain(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t ip = outer_v4(f, 47);
+    fb_gre(f, 0, 0x0800);
+    fb_v4_udp(f, 16);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 16);
+    assert_tunnelled(t, &p, 1);
+    assert_ptr_equal(p.l3, t->frame + 14 + 20 + 4); /* the inner header */
+    assert_int_equal(p.l3_caplen, 28 + 16);
+    free(f);
+}
+
+static void test_gre_options(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    const uint16_t variants[] = {0x8000, 0x2000, 0x1000, 0xb000};
+    for (int i = 0; i < 4; i++) {
+        uint32_t ip = outer_v4(f, 47);
+        fb_gre(f, variants[i], 0x86dd);
+        uint32_t words = (variants[i] & 0x8000 ? 1 : 0) + (variants[i] & 0x2000 ? 1 : 0) +
+                         (variants[i] & 0x1000 ? 1 : 0);
+        for (uint32_t w = 0; w < words; w++)
+            fb_put32(f, 0x11111111 * (w + 1));
+        fb_v6_tcp(f, 7);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_v6_tcp(&p, 7);
+        assert_tunnelled(t, &p, 1);
+
+        /* Cut inside the optional words. */
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, 34 + 4 + words * 4 - 1, f->len, &p),
+                         OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_gre_truncated);
+    }
+    /* Less than the base header. */
+    uint32_t ip = outer_v4(f, 47);
+    fb_put16(f, 0);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_gre_truncated);
+    free(f);
+}
+
+static void test_gre_bridging(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t ip = outer_v4(f, 47);
+    fb_gre(f, 0x2000, 0x6558); /* NVGRE-style, with a key */
+    fb_put32(f, 0x00123400);
+    fb_eth(f, 0x8100);
+    fb_vlan(f, 99, 0x0800);
+    fb_v4_udp(f, 3);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 3);
+    assert_tunnelled(t, &p, 1);
+    assert_int_equal(p.vlan_count, 1);
+    assert_int_equal(p.vlan[0], 99);
+
+    /* ARP bridged over GRE: p stays on the GRE packet, the inner tag is not kept. */
+    ip = outer_v4(f, 47);
+    fb_gre(f, 0, 0x6558);
+    fb_eth(f, 0x8100);
+    fb_vlan(f, 99, 0x0806);
+    fb_zero(f, 28);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_non_ip);
+    assert_outer(&p, 47);
+    assert_ptr_equal(p.l3, t->frame + 14);
+    assert_int_equal(p.l3_caplen, f->len - 14);
+    assert_int_equal(p.vlan_count, 0);
+    assert_int_equal(p.vlan[0], 0);
+    assert_ptr_equal(p.payload, t->frame + 34);
+    assert_int_equal(p.payload_len, f->len - 34);
+    free(f);
+}
+
+static void test_gre_unsupported(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    const uint16_t flags[] = {0x0002 /* version 2 */, 0x4000 /* routing */,
+                              0x0001 /* v1 without key */};
+    for (int i = 0; i < 3; i++) {
+        uint32_t ip = outer_v4(f, 47);
+        fb_gre(f, flags[i], 0x0800);
+        fb_v4_udp(f, 4);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_only_counter(t, OT_DEC_gre_unsupported);
+        assert_outer(&p, 47);
+        assert_int_equal(p.sp, 0);
+        assert_int_equal(p.payload_len, 4 + 32);
+    }
+    /* An unknown protocol type is a non-IP payload. */
+    uint32_t ip = outer_v4(f, 47);
+    fb_gre(f, 0, 0x883e);
+    fb_zero(f, 30);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_non_ip);
+    assert_outer(&p, 47);
+    free(f);
+}
+
+static void pptp_header(struct fb *f, bool seq, bool ack, uint32_t payload)
+{
+    fb_gre(f, 0x2001 | (seq ? 0x1000 : 0) | (ack ? 0x0080 : 0), 0x880b);
+    fb_put16(f, payload);
+    fb_put16(f, 0x0c01); /* call id */
+    if (seq)
+        fb_put32(f, 5);
+    if (ack)
+        fb_put32(f, 4);
+}
+
+static void test_gre_pptp(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    /* With address/control and a two-byte protocol. */
+    uint32_t ip = outer_v4(f, 47);
+    pptp_header(f, true, true, 4 + 28 + 6);
+    fb_put16(f, 0xff03);
+    fb_put16(f, 0x0021);
+    fb_v4_udp(f, 6);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 6);
+    assert_tunnelled(t, &p, 1);
+
+    /* Compressed: one-byte protocol, no address/control. */
+    ip = outer_v4(f, 47);
+    pptp_header(f, true, false, 1 + 60);
+    fb_put8(f, 0x57);
+    fb_v6_tcp(f, 0);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_v6_tcp(&p, 0);
+
+    /* Acknowledgment only. */
+    ip = outer_v4(f, 47);
+    pptp_header(f, false, true, 0);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_outer(&p, 47);
+
+    /* Encrypted (MPPE, 0x00fd): the GRE packet is what we see. */
+    ip = outer_v4(f, 47);
+    pptp_header(f, true, false, 2 + 40);
+    fb_put16(f, 0x00fd);
+    fb_pattern(f, 40, 0);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_non_ip);
+    assert_outer(&p, 47);
+
+    /* Header cut before the PPP protocol. */
+    ip = outer_v4(f, 47);
+    pptp_header(f, true, true, 5);
+    fb_put16(f, 0xff03);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_gre_truncated);
+    assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, 34 + 10, f->len, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_gre_truncated);
+    free(f);
+}
+
+static void test_erspan(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    /* Type II. */
+    uint32_t ip = outer_v4(f, 47);
+    fb_gre(f, 0x1000, 0x88be);
+    fb_put32(f, 1);
+    fb_put32(f, 0x10640000 | 7); /* version 1, vlan 100, session 7 */
+    fb_put32(f, 0);
+    fb_eth(f, 0x0800);
+    fb_v4_udp(f, 12);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 12);
+    assert_tunnelled(t, &p, 1);
+    for (uint32_t n = 42; n < 50; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_erspan_truncated);
+    }
+    for (uint32_t n = 50; n < 64; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_ethernet_truncated);
+    }
+    f->b[42] = 0x30; /* version 3 under the type II protocol */
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_erspan_unsupported);
+    assert_outer(&p, 47);
+
+    /* Type I: no sequence number, no header. */
+    ip = outer_v4(f, 47);
+    fb_gre(f, 0, 0x88be);
+    fb_eth(f, 0x86dd);
+    fb_v6_tcp(f, 2);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v6_tcp(&p, 2);
+    assert_tunnelled(t, &p, 1);
+    free(f);
+}
+
+static void erspan3(struct fb *f, uint32_t ft, bool sub)
+{
+    fb_gre(f, 0x1000, 0x22eb);
+    fb_put32(f, 9);
+    fb_put32(f, 0x20640000 | 7); /* version 2, vlan 100, session 7 */
+    fb_put32(f, 0x12345678);     /* timestamp */
+    fb_put16(f, 0);              /* SGT */
+    fb_put16(f, (ft << 10) | (sub ? 1 : 0));
+    if (sub)
+        fb_zero(f, 8);
+}
+
+static void test_erspan3(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    for (int sub = 0; sub < 2; sub++) {
+        uint32_t ip = outer_v4(f, 47);
+        erspan3(f, 0, sub);
+        fb_eth(f, 0x0800);
+        fb_v4_udp(f, 12);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_v4_udp(&p, 12);
+        assert_tunnelled(t, &p, 1);
+        uint32_t hdr_end = 42 + 12 + (sub ? 8 : 0);
+        for (uint32_t n = 42; n < hdr_end; n++) {
+            assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+            assert_only_counter(t, OT_DEC_erspan_truncated);
+        }
+    }
+    /* Frame type 2: a bare IP packet. */
+    uint32_t ip = outer_v4(f, 47);
+    erspan3(f, 2, false);
+    fb_v6_tcp(f, 1);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_v6_tcp(&p, 1);
+    assert_false(p.vlan_count);
+
+    ip = outer_v4(f, 47);
+    erspan3(f, 5, false);
+    fb_zero(f, 40);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_erspan_unsupported);
+    assert_outer(&p, 47);
+    free(f);
+}
+
+static uint32_t vxlan_outer(struct fb *f, uint32_t *udp)
+{
+    uint32_t ip = outer_v4(f, 17);
+    *udp = fb_udp_begin(f, 49152, 4789);
+    return ip;
+}
+
+static void test_vxlan(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t u, ip = vxlan_outer(f, &u);
+    fb_vxlan(f, 5001);
+    uint32_t inner_eth = f->len;
+    fb_eth(f, 0x86dd);
+    fb_v6_tcp(f, 21);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v6_tcp(&p, 21);
+    assert_tunnelled(t, &p, 1);
+    assert_false(p.flags & OT_PKT_UDP);
+    assert_ptr_not_equal(p.eth_dst, t->frame + inner_eth);
+
+    /* Inner cut inside the inner Ethernet header. */
+    for (uint32_t n = inner_eth; n < inner_eth + 14; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_vxlan_truncated);
+    }
+    /* Inner protocol without ports: the outer UDP ports must not show through. */
+    ip = vxlan_outer(f, &u);
+    fb_vxlan(f, 1);
+    fb_eth(f, 0x0800);
+    uint32_t iip = fb_ipv4_begin(f, 50, IP4(10, 9, 9, 9), IP4(10, 8, 8, 8));
+    fb_zero(f, 20);
+    fb_ipv4_end(f, iip);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_int_equal(p.ip_proto, 50);
+    assert_int_equal(p.sp, 0);
+    assert_int_equal(p.dp, 0);
+    assert_false(p.flags & OT_PKT_UDP);
+    assert_int_equal(ip4_of(&p.src), IP4(10, 9, 9, 9));
+    free(f);
+}
+
+static void test_vxlan_not_vxlan(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    /* No I flag. */
+    uint32_t u, ip = vxlan_outer(f, &u);
+    fb_put32(f, 0);
+    fb_put32(f, 0);
+    fb_eth(f, 0x0800);
+    fb_v4_udp(f, 1);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_outer(&p, 17);
+    assert_true(p.flags & OT_PKT_UDP);
+    assert_int_equal(p.dp, 4789);
+    assert_int_equal(p.payload_len, 8 + 14 + 29);
+
+    /* Too short to be VXLAN: a UDP packet to port 4789. */
+    ip = vxlan_outer(f, &u);
+    fb_put32(f, 0x08000000);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_outer(&p, 17);
+    assert_int_equal(p.payload_len, 4);
+
+    /* VXLAN carrying ARP: the UDP packet is what p describes. */
+    ip = vxlan_outer(f, &u);
+    fb_vxlan(f, 1);
+    fb_eth(f, 0x0806);
+    fb_zero(f, 28);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_non_ip);
+    assert_outer(&p, 17);
+    assert_true(p.flags & OT_PKT_UDP);
+    assert_int_equal(p.sp, 49152);
+    assert_int_equal(p.dp, 4789);
+    assert_int_equal(p.payload_len, 8 + 14 + 28);
+    free(f);
+}
+
+static void test_ip_in_ip(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t ip = outer_v4(f, 4);
+    fb_mark(f, OT_DEC_ipv4_truncated);
+    fb_v4_udp(f, 2);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 2);
+    assert_tunnelled(t, &p, 1);
+    for (uint32_t n = 34; n < 54; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_ipv4_truncated);
+    }
+    /* Inner packet that is not IPv4. */
+    f->b[34] = 0x65;
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv4_bad_version);
+
+    /* 6in4. */
+    ip = outer_v4(f, 41);
+    fb_v6_tcp(f, 2);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_v6_tcp(&p, 2);
+    assert_tunnelled(t, &p, 1);
+
+    /* IPv4 in IPv6 and IPv6 in IPv6. */
+    fb_reset(f);
+    fb_eth(f, 0x86dd);
+    uint32_t ip6 = fb_ipv6_begin(f, 4, 0x10, 0x20);
+    fb_v4_udp(f, 2);
+    fb_ipv6_end(f, ip6);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_v4_udp(&p, 2);
+    assert_tunnelled(t, &p, 1);
+    for (int i = 4; i < 16; i++)
+        assert_int_equal(p.src.u.b[i], 0); /* no IPv6 leftovers in the IPv4 address */
+
+    fb_reset(f);
+    fb_eth(f, 0x86dd);
+    ip6 = fb_ipv6_begin(f, 60, 0x10, 0x20);
+    fb_ipv6_ext(f, 41, 0);
+    fb_v6_tcp(f, 2);
+    fb_ipv6_end(f, ip6);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_v6_tcp(&p, 2);
+    assert_tunnelled(t, &p, 1);
+    free(f);
+}
+
+/* IPv4 / GRE / IPv4 / UDP VXLAN / Ethernet / IPv6 / IPv6-in-IPv6 / TCP. */
+static void test_nested(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t ip = outer_v4(f, 47);
+    fb_gre(f, 0x2000, 0x0800);
+    fb_put32(f, 42);
+    uint32_t ip2 = fb_ipv4_begin(f, 17, IP4(172, 16, 0, 1), IP4(172, 16, 0, 2));
+    uint32_t u = fb_udp_begin(f, 1111, 4789);
+    fb_vxlan(f, 77);
+    fb_eth(f, 0x8100);
+    fb_vlan(f, 3, 0x86dd);
+    uint32_t ip3 = fb_ipv6_begin(f, 41, 7, 8);
+    fb_v6_tcp(f, 4);
+    fb_ipv6_end(f, ip3);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip2);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v6_tcp(&p, 4);
+    assert_tunnelled(t, &p, 3);
+    assert_int_equal(p.vlan_count, 1);
+    assert_int_equal(p.vlan[0], 3);
+
+    /* Every cut of the nest fails with one counter, or decodes a cut payload. */
+    for (uint32_t n = 0; n < f->len; n++) {
+        enum ot_decode_result r = tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p);
+        int first;
+        unsigned changed = tdec_changed(t, &first);
+        if (r == OT_DECODE_ERROR) {
+            assert_int_equal(changed, 1);
+        } else {
+            assert_int_equal(r, OT_DECODE_OK);
+            assert_true(p.flags & OT_PKT_L4_TRUNC);
+            assert_payload_in_frame(t, &p, n);
+        }
+    }
+    free(f);
+}
+
+static void nest_ipip(struct fb *f, int levels)
+{
+    fb_reset(f);
+    fb_eth(f, 0x0800);
+    uint32_t off[8];
+    for (int i = 0; i < levels; i++)
+        off[i] = fb_ipv4_begin(f, 4, IP4(10, 0, 1, i), IP4(10, 0, 2, i));
+    fb_v4_udp(f, 1);
+    for (int i = levels - 1; i >= 0; i--)
+        fb_ipv4_end(f, off[i]);
+}
+
+static void test_depth_bound(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    nest_ipip(f, OT_DECODE_MAX_TUNNEL_DEPTH); /* outer, then 4 tunnels */
+    enum ot_decode_result r = tdec(t, OT_DLT_EN10MB, f, &p);
+    assert_no_counter(t);
+    assert_int_equal(r, OT_DECODE_OK);
+    assert_v4_udp(&p, 1);
+    assert_tunnelled(t, &p, OT_DECODE_MAX_TUNNEL_DEPTH);
+
+    nest_ipip(f, OT_DECODE_MAX_TUNNEL_DEPTH + 1);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_tunnel_too_deep);
+
+    /* GRE and VXLAN count the same way. */
+    uint32_t ip = outer_v4(f, 47);
+    fb_gre(f, 0, 0x0800);
+    uint32_t a = fb_ipv4_begin(f, 47, 1, 2);
+    fb_gre(f, 0, 0x0800);
+    uint32_t b = fb_ipv4_begin(f, 4, 3, 4);
+    uint32_t c = fb_ipv4_begin(f, 17, 5, 6);
+    uint32_t u = fb_udp_begin(f, 1, 4789);
+    fb_vxlan(f, 1);
+    fb_eth(f, 0x0800);
+    fb_v4_udp(f, 0);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, c);
+    fb_ipv4_end(f, b);
+    fb_ipv4_end(f, a);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_tunnelled(t, &p, 4);
+    free(f);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_gre_plain),       T(test_gre_options), T(test_gre_bridging), T(test_gre_unsupported),
+        T(test_gre_pptp),        T(test_erspan),      T(test_erspan3),      T(test_vxlan),
+        T(test_vxlan_not_vxlan), T(test_ip_in_ip),    T(test_nested),       T(test_depth_bound),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,476 @@
+/*
+ * POP3 parser: USER/PASS, APOP and AUTH (SASL) attempts field by field,
+ * multi-line responses skipped, STLS, every split of the stream, malformed
+ * and truncated input, bounds, probe.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "proto-harness.h"
+
+#define PROTO "pop3"
+#define APP   OT_APP_POP3
+
+extern const struct ot_proto_parser ot_proto_pop3;
+
+struct step {
+    int dir;
+    const char *s;
+    size_t n;
+};
+#define C(str)                                                                                     \
+    {                                                                                              \
+        0, str, sizeof(str) - 1                                                                    \
+    }
+#define S(str)                                                                                     \
+    {                                                                                              \
+        1, str, sizeof(str) - 1                                                                    \
+    }
+
+struct run {
+    json_t *events;
+    uint64_t errors;
+    uint16_t app;
+    char *raw; /* the whole EVE output */
+};
+
+/*
+ * Feed the steps; the first one whole (the probe sees it), every later one
+ * in pieces of `piece` bytes, or cut in two at `cut` (both 0: whole).
+ */
+static void run(struct run *r, const struct step *st, size_t n, uint16_t port, size_t piece,
+                size_t cut, uint32_t max_buffer)
+{
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", port, 6, true), 0);
+    if (max_buffer)
+        h.pe.conf.max_buffer = max_buffer;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = st[i].s;
+        size_t len = st[i].n;
+        if (i == 0 || (piece == 0 && cut == 0)) {
+            ot_harness_feed(&h, st[i].dir, p, len);
+        } else if (cut) {
+            size_t c = cut < len ? cut : len;
+            ot_harness_feed(&h, st[i].dir, p, c);
+            if (len > c)
+                ot_harness_feed(&h, st[i].dir, p + c, len - c);
+        } else {
+            for (size_t off = 0; off < len; off += piece)
+                ot_harness_feed(&h, st[i].dir, p + off, len - off < piece ? len - off : piece);
+        }
+    }
+    r->app = h.flow.app_proto;
+    ot_harness_finish(&h);
+    r->events = ot_harness_events(&h, NULL);
+    r->errors = h.pe.stats.errors[APP];
+    FILE *fp = fopen(h.path, "r");
+    assert_non_null(fp);
+    r->raw = calloc(1, 1 << 20);
+    assert_non_null(r->raw);
+    size_t got = fread(r->raw, 1, (1 << 20) - 1, fp);
+    r->raw[got] = '\0';
+    fclose(fp);
+    ot_harness_cleanup(&h);
+}
+
+static void run_free(struct run *r)
+{
+    json_decref(r->events);
+    free(r->raw);
+}
+
+/* The PROTO objects of all events, one compact JSON per line. */
+static char *summary(json_t *evs)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(evs, i, ev)
+    {
+        char *s = json_dumps(json_object_get(ev, PROTO), JSON_SORT_KEYS | JSON_COMPACT);
+        assert_non_null(s);
+        size_t l = strlen(s);
+        assert_true(len + l + 2 < cap);
+        memcpy(out + len, s, l);
+        len += l;
+        out[len++] = '\n';
+        free(s);
+    }
+    return out;
+}
+
+static json_t *ev_obj(json_t *evs, size_t i)
+{
+    json_t *ev = json_array_get(evs, i);
+    assert_non_null(ev);
+    assert_string_equal(json_string_value(json_object_get(ev, "event_type")), PROTO);
+    json_t *o = json_object_get(ev, PROTO);
+    assert_non_null(o);
+    return o;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return v ? json_string_value(v) : NULL;
+}
+
+/* Whole, byte by byte, every piece size and every cut give the same events. */
+static void check_splits(const struct step *st, size_t n, uint16_t port)
+{
+    struct run whole;
+    run(&whole, st, n, port, 0, 0, 0);
+    char *want = summary(whole.events);
+    size_t maxlen = 0;
+    for (size_t i = 0; i < n; i++)
+        maxlen = st[i].n > maxlen ? st[i].n : maxlen;
+    for (size_t k = 1; k <= maxlen + 1; k++) {
+        for (int mode = 0; mode < 2; mode++) {
+            struct run r;
+            run(&r, st, n, port, mode ? 0 : k, mode ? k : 0, 0);
+            char *got = summary(r.events);
+            if (strcmp(want, got) != 0)
+                fail_msg("split %s %zu:\nwant %s\ngot  %s", mode ? "cut" : "piece", k, want, got);
+            free(got);
+            run_free(&r);
+        }
+    }
+    free(want);
+    run_free(&whole);
+}
+
+static void check_ev(json_t *o, const char *type, const char *user, const char *method, bool clear,
+                     const char *result)
+{
+    assert_string_equal(str(o, "type"), type);
+    if (user && strcmp(user, "*") == 0)
+        assert_non_null(str(o, "user"));
+    else if (user)
+        assert_string_equal(str(o, "user"), user);
+    else
+        assert_null(json_object_get(o, "user"));
+    if (method)
+        assert_string_equal(str(o, "auth_method"), method);
+    else
+        assert_null(json_object_get(o, "auth_method"));
+    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
+    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
+    assert_string_equal(str(o, "login_result"), result);
+    assert_true(json_is_boolean(json_object_get(o, "starttls")));
+}
+
+static const struct step normal[] = {
+    S("+OK Dovecot (Debian) ready.\r\n"),
+    C("CAPA\r\n"),
+    S("+OK\r\nCAPA\r\nTOP\r\nUSER\r\nSASL PLAIN LOGIN\r\nSTLS\r\n.\r\n"),
+    C("USER bob\r\n"),
+    S("+OK\r\n"),
+    C("PASS s3cr3t\r\n"),
+    S("+OK Logged in.\r\n"),
+    C("STAT\r\n"),
+    S("+OK 2 320\r\n"),
+    C("LIST\r\n"),
+    S("+OK 2 messages:\r\n1 120\r\n2 200\r\n.\r\n"),
+    C("RETR 1\r\n"),
+    S("+OK 120 octets\r\nSubject: x\r\n\r\n-ERR not a response\r\n+OK neither\r\n..stuffed\r\n"),
+    S(".\r\n"),
+    C("LIST 2\r\n"),
+    S("+OK 2 200\r\n"),
+    C("QUIT\r\n"),
+    S("+OK Logging out.\r\n"),
+};
+
+static void test_normal(void **unused)
+{
+    struct run r;
+    run(&r, normal, OT_ARRAY_SIZE(normal), 110, 0, 0, 0);
+    assert_int_equal(r.app, OT_APP_POP3);
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.events), 1);
+    json_t *ev = json_array_get(r.events, 0);
+    assert_string_equal(json_string_value(json_object_get(ev, "app_proto")), "pop3");
+    assert_string_equal(json_string_value(json_object_get(ev, "src_ip")), "10.0.0.1");
+    json_t *o = ev_obj(r.events, 0);
+    check_ev(o, "login", "bob", "user", true, "success");
+    assert_int_equal(json_integer_value(json_object_get(o, "attempt")), 1);
+    assert_true(json_is_false(json_object_get(o, "starttls")));
+    assert_string_equal(str(o, "server_banner"), "+OK Dovecot (Debian) ready.");
+    assert_null(strstr(r.raw, "s3cr3t"));
+    run_free(&r);
+}
+
+static void test_splits(void **unused)
+{
+    check_splits(normal, OT_ARRAY_SIZE(normal), 110);
+}
+
+static const struct step brute[] = {
+    S("+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"),
+    C("USER admin\r\n"),
+    S("+OK\r\n"),
+    C("PASS 123456\r\n"),
+    S("-ERR [AUTH] Authentication failed.\r\n"),
+    C("USER nosuch\r\n"),
+    S("-ERR no such user\r\n"),
+    C("APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n"),
+    S("-ERR permission denied\r\n"),
+    C("USER admin\r\n"),
+    S("+OK\r\n"),
+    C("PASS admin\r\n"),
+    S("+OK maildrop has 2 messages\r\n"),
+};
+
+static void test_bruteforce_apop(void **unused)
+{
+    struct run r;
+    run(&r, brute, OT_ARRAY_SIZE(brute), 110, 0, 0, 0);
+    assert_int_equal(json_array_size(r.events), 4);
+    check_ev(ev_obj(r.events, 0), "login", "admin", "user", true, "failure");
+    check_ev(ev_obj(r.events, 1), "login", "nosuch", "user", false, "failure");
+    check_ev(ev_obj(r.events, 2), "login", "mrose", "apop", false, "failure");
+    check_ev(ev_obj(r.events, 3), "login", "admin", "user", true, "success");
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(json_integer_value(json_object_get(ev_obj(r.events, i), "attempt")),
+                         i + 1);
+    run_free(&r);
+    check_splits(brute, OT_ARRAY_SIZE(brute), 110);
+}
+
+/* "\0bob\0s3cr3t" = AGJvYgBzM2NyM3Q=, "alice" = YWxpY2U=, "wrong" = d3Jvbmc= */
+static const struct step sasl[] = {
+    S("+OK ready\r\n"),
+    C("AUTH\r\n"),
+    S("+OK\r\nPLAIN\r\nLOGIN\r\n.\r\n"),
+    C("AUTH LOGIN\r\n"),
+    S("+ VXNlcm5hbWU6\r\n"),
+    C("YWxpY2U=\r\n"),
+    S("+ UGFzc3dvcmQ6\r\n"),
+    C("d3Jvbmc=\r\n"),
+    S("-ERR [AUTH] Authentication failed.\r\n"),
+    C("AUTH PLAIN\r\n"),
+    S("+ \r\n"),
+    C("AGJvYgBzM2NyM3Q=\r\n"),
+    S("+OK Logged in.\r\n"),
+};
+
+static void test_sasl(void **unused)
+{
+    struct run r;
+    run(&r, sasl, OT_ARRAY_SIZE(sasl), 110, 0, 0, 0);
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.events), 2);
+    check_ev(ev_obj(r.events, 0), "login", "alice", "sasl-login", true, "failure");
+    check_ev(ev_obj(r.events, 1), "login", "bob", "sasl-plain", true, "success");
+    assert_null(strstr(r.raw, "s3cr3t"));
+    run_free(&r);
+    check_splits(sasl, OT_ARRAY_SIZE(sasl), 110);
+}
+
+static void test_sasl_ir_and_cancel(void **unused)
+{
+    static const struct step st[] = {
+        S("+OK ready\r\n"),
+        C("AUTH PLAIN AGJvYgBzM2NyM3Q=\r\n"),
+        S("-ERR no\r\n"),
+        C("AUTH CRAM-MD5\r\n"),
+        S("+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UuZXhhbXBsZS5uZXQ+\r\n"),
+        C("*\r\n"),
+        S("-ERR cancelled\r\n"),
+    };
+    struct run r;
+    run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
+    assert_int_equal(json_array_size(r.events), 2);
+    check_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
+    check_ev(ev_obj(r.events, 1), "login", NULL, "sasl-cram-md5", false, "failure");
+    run_free(&r);
+}
+
+static void test_stls(void **unused)
+{
+    static const struct step st[] = {
+        S("+OK ready\r\n"),
+        C("STLS\r\n"),
+        S("+OK Begin TLS negotiation now.\r\n"),
+        C("\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03USER a\r\nPASS b\r\n"),
+        S("\x16\x03\x03\x00\x5a\x02\x00\x00\x56\r\n+OK\r\n"),
+    };
+    struct run r;
+    run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.events), 1);
+    json_t *o = ev_obj(r.events, 0);
+    check_ev(o, "starttls", NULL, NULL, false, "unknown");
+    assert_true(json_is_true(json_object_get(o, "starttls")));
+    run_free(&r);
+    check_splits(st, OT_ARRAY_SIZE(st), 110);
+}
+
+static void test_stls_refused_then_login(void **unused)
+{
+    static const struct step st[] = {
+        S("+OK ready\r\n"), C("STLS\r\n"), S("-ERR not available\r\n"),
+        C("USER u\r\n"),    S("+OK\r\n"),  C("PASS p\r\n"),
+    };
+    struct run r;
+    run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
+    assert_int_equal(json_array_size(r.events), 1);
+    check_ev(ev_obj(r.events, 0), "login", "u", "user", true, "unknown");
+    run_free(&r);
+}
+
+static void test_not_pop3(void **unused)
+{
+    uint8_t noise[4096];
+    for (size_t i = 0; i < sizeof(noise); i++)
+        noise[i] = (uint8_t)((i * 131 + 7) % 251);
+    for (size_t i = 40; i < sizeof(noise); i += 40)
+        noise[i] = '\n';
+    struct step st[] = {S("+OK ready\r\n"), {1, (const char *)noise, sizeof(noise)}};
+    struct run r;
+    run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
+    assert_int_equal(r.errors, 1);
+    run_free(&r);
+    st[1].dir = 0;
+    run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
+    assert_int_equal(r.errors, 0);
+    run_free(&r);
+}
+
+static void test_truncated(void **unused)
+{
+    char all[2048];
+    size_t n = 0;
+    for (size_t i = 0; i < OT_ARRAY_SIZE(normal); i++) {
+        memcpy(all + n, normal[i].s, normal[i].n);
+        n += normal[i].n;
+    }
+    for (size_t cut = 1; cut < n; cut++) {
+        size_t acc = 0, k = 0;
+        struct step st[OT_ARRAY_SIZE(normal)];
+        for (size_t i = 0; i < OT_ARRAY_SIZE(normal) && acc < cut; i++) {
+            st[k] = normal[i];
+            if (acc + st[k].n > cut)
+                st[k].n = cut - acc;
+            acc += st[k].n;
+            k++;
+        }
+        struct run r;
+        run(&r, st, k, 110, 0, 0, 0);
+        assert_true(json_array_size(r.events) <= 1);
+        assert_int_equal(r.errors, 0);
+        run_free(&r);
+    }
+}
+
+static void test_limits(void **unused)
+{
+    /* A big message (long lines, split) and a user name past every bound. */
+    static char msg[200000];
+    size_t n = (size_t)snprintf(msg, sizeof(msg), "+OK message follows\r\n");
+    memset(msg + n, 'm', sizeof(msg) - n);
+    for (size_t i = n + 5000; i < sizeof(msg); i += 5000) {
+        msg[i] = '\r';
+        msg[i + 1] = '\n';
+    }
+    memcpy(msg + sizeof(msg) - 5, "\r\n.\r\n", 5);
+    static char user[5000];
+    memcpy(user, "USER ", 5);
+    memset(user + 5, 'u', sizeof(user) - 5);
+    memcpy(user + sizeof(user) - 2, "\r\n", 2);
+    struct step st[] = {
+        S("+OK ready\r\n"), C("RETR 1\r\n"), {1, msg, sizeof(msg)}, {0, user, sizeof(user)},
+        S("+OK\r\n"),       C("PASS x\r\n"), S("+OK\r\n"),
+    };
+    for (int pass = 0; pass < 3; pass++) {
+        struct run r;
+        run(&r, st, OT_ARRAY_SIZE(st), 110, pass == 1 ? 999 : 0, 0, pass == 2 ? 32 : 0);
+        assert_int_equal(r.errors, 0);
+        assert_int_equal(json_array_size(r.events), 1);
+        json_t *o = ev_obj(r.events, 0);
+        check_ev(o, "login", "*", "user", true, "success");
+        assert_int_equal(strlen(str(o, "user")), pass == 2 ? 27 : 128);
+        run_free(&r);
+    }
+}
+
+#define FEED(h, dir, lit) ot_harness_feed(h, dir, lit, sizeof(lit) - 1)
+
+static void test_gap(void **unused)
+{
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", 110, 6, true), 0);
+    FEED(&h, 1, "+OK ready\r\n");
+    FEED(&h, 0, "RETR 1\r\n");
+    FEED(&h, 1, "+OK\r\nline 1\r\nli");
+    ot_harness_gap(&h, 1, 4000); /* lost inside the message */
+    FEED(&h, 1, "ne 99\r\n+OK still body\r\n.\r\n");
+    FEED(&h, 0, "USER x");
+    ot_harness_gap(&h, 0, 10);
+    FEED(&h, 0, "yz\r\nUSER carl\r\n");
+    FEED(&h, 1, "+OK\r\n");
+    FEED(&h, 0, "PASS p\r\n");
+    FEED(&h, 1, "-ERR no\r\n");
+    ot_harness_finish(&h);
+    json_t *evs = ot_harness_events(&h, "pop3");
+    assert_int_equal(json_array_size(evs), 1);
+    check_ev(ev_obj(evs, 0), "login", "carl", "user", true, "failure");
+    json_decref(evs);
+    ot_harness_cleanup(&h);
+}
+
+static enum ot_probe_result probe(uint16_t port, int dir, const char *s, size_t n)
+{
+    struct ot_flow f;
+    memset(&f, 0, sizeof(f));
+    f.srv_port = port;
+    f.cli_port = 40000;
+    f.ip_proto = 6;
+    return ot_proto_pop3.probe(&f, dir, (const uint8_t *)s, n);
+}
+#define PROBE(port, dir, lit) probe(port, dir, lit, sizeof(lit) - 1)
+
+static void test_probe(void **unused)
+{
+    assert_int_equal(PROBE(110, 1, "+OK Dovecot ready.\r\n"), OT_PROBE_YES);
+    assert_int_equal(PROBE(1110, 1, "+OK\r\n"), OT_PROBE_YES);
+    assert_int_equal(PROBE(110, 0, "USER bob\r\n"), OT_PROBE_YES);
+    assert_int_equal(PROBE(110, 0, "CAPA\r\n"), OT_PROBE_YES);
+    assert_int_equal(PROBE(110, 1, "+O"), OT_PROBE_MORE);
+    assert_int_equal(PROBE(110, 1, "+OKAY"), OT_PROBE_NO);
+    assert_int_equal(PROBE(1110, 0, "USER bob\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(110, 1, "-ERR go away\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(21, 1, "220 FTP ready\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(25, 1, "220 mx ESMTP\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(143, 1, "* OK IMAP4rev1 ready\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(25, 0, "EHLO c\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(23, 1, "\xff\xfd\x18"), OT_PROBE_NO);
+    assert_int_equal(PROBE(22, 1, "SSH-2.0-OpenSSH_9.2\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(110, 0, "GET / HTTP/1.1\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(995, 0, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc"), OT_PROBE_NO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normal),
+        cmocka_unit_test(test_splits),
+        cmocka_unit_test(test_bruteforce_apop),
+        cmocka_unit_test(test_sasl),
+        cmocka_unit_test(test_sasl_ir_and_cancel),
+        cmocka_unit_test(test_stls),
+        cmocka_unit_test(test_stls_refused_then_login),
+        cmocka_unit_test(test_not_pop3),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_probe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,988 @@
+/*
+ * TLS parser: ClientHello fields, JA3/JA3S/JA4, ServerHello, certificates,
+ * record and handshake reassembly (splits at every byte, messages across
+ * records), HelloRetryRequest, resumption, gaps, limits, malformed input and
+ * the probe.  Every input is built here byte by byte; the certificates are
+ * made at run time with OpenSSL.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/util.h"
+#include "proto-harness.h"
+#include "proto/tls-fingerprint.h"
+
+extern const struct ot_proto_parser ot_proto_tls;
+
+/* ---- building bytes --------------------------------------------------------- */
+
+struct bb {
+    uint8_t b[65536];
+    size_t n;
+};
+
+static void pn(struct bb *o, const void *p, size_t n)
+{
+    assert_true(o->n + n <= sizeof(o->b));
+    if (n)
+        memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+static void p8(struct bb *o, unsigned v)
+{
+    uint8_t b = (uint8_t)v;
+    pn(o, &b, 1);
+}
+
+static void p16(struct bb *o, unsigned v)
+{
+    p8(o, v >> 8);
+    p8(o, v);
+}
+
+static void p24(struct bb *o, unsigned v)
+{
+    p8(o, v >> 16);
+    p16(o, v & 0xffff);
+}
+
+/* Placeholders for a length of `w` bytes, patched by fill(). */
+static size_t hole(struct bb *o, int w)
+{
+    size_t at = o->n;
+    for (int i = 0; i < w; i++)
+        p8(o, 0);
+    return at;
+}
+
+static void fill(struct bb *o, size_t at, int w)
+{
+    size_t l = o->n - at - (size_t)w;
+    for (int i = 0; i < w; i++)
+        o->b[at + (size_t)i] = (uint8_t)(l >> (8 * (w - 1 - i)));
+}
+
+static void ext(struct bb *o, unsigned type, const void *body, size_t n)
+{
+    p16(o, type);
+    p16(o, (unsigned)n);
+    pn(o, body, n);
+}
+
+/* A handshake message of `type` around `body`. */
+static void hs(struct bb *o, unsigned type, const struct bb *body)
+{
+    p8(o, type);
+    p24(o, (unsigned)body->n);
+    pn(o, body->b, body->n);
+}
+
+/* Records of `type` carrying `data`, at most `max` bytes each. */
+static void records(struct bb *o, unsigned type, const uint8_t *data, size_t n, size_t max)
+{
+    size_t off = 0;
+    do {
+        size_t l = OT_MIN(n - off, max);
+        p8(o, type);
+        p16(o, 0x0303);
+        p16(o, (unsigned)l);
+        pn(o, data + off, l);
+        off += l;
+    } while (off < n);
+}
+
+/* ---- ClientHellos -------------------------------------------------------------- */
+
+static const uint16_t foxio_ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
+                                         0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+                                         0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+static const uint16_t foxio_sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503,
+                                         0x0805, 0x0501, 0x0806, 0x0601};
+
+/*
+ * A Chrome-like ClientHello with GREASE, the cipher and extension lists of
+ * FoxIO's JA4 example (JA4 t13d1516h2_8daaf6152771_e5627efa2ab1).
+ */
+static void client_hello_modern(struct bb *m, const char *sni)
+{
+    struct bb *b = calloc(1, sizeof(*b)), *e = calloc(1, sizeof(*e)), *t = calloc(1, sizeof(*t));
+    assert_non_null(b);
+    p16(b, 0x0303);
+    for (int i = 0; i < 32; i++)
+        p8(b, i);
+    p8(b, 32);
+    for (int i = 0; i < 32; i++)
+        p8(b, 0x80 + i);
+    size_t cl = hole(b, 2);
+    p16(b, 0x0a0a); /* GREASE */
+    for (size_t i = 0; i < OT_ARRAY_SIZE(foxio_ciphers); i++)
+        p16(b, foxio_ciphers[i]);
+    fill(b, cl, 2);
+    p8(b, 1);
+    p8(b, 0);
+
+    ext(e, 0x3a3a, NULL, 0); /* GREASE */
+    ext(e, 0x001b, "\x02\x00\x02", 3);
+    t->n = 0;
+    size_t l1 = hole(t, 2);
+    p8(t, 0);
+    size_t l2 = hole(t, 2);
+    pn(t, sni, strlen(sni));
+    fill(t, l2, 2);
+    fill(t, l1, 2);
+    ext(e, 0x0000, t->b, t->n);
+    t->n = 0;
+    p16(t, 0x0024);
+    p16(t, 0x001d);
+    p16(t, 0x0020);
+    for (int i = 0; i < 32; i++)
+        p8(t, 0x11);
+    ext(e, 0x0033, t->b, t->n);
+    ext(e, 0x0010, "\x00\x0c\x02h2\x08http/1.1", 14);
+    ext(e, 0x4469, "\x00\x03\x02h2", 5);
+    ext(e, 0x0017, NULL, 0);
+    ext(e, 0x002d, "\x01\x01", 2);
+    t->n = 0;
+    p16(t, 2 * OT_ARRAY_SIZE(foxio_sigalgs));
+    for (size_t i = 0; i < OT_ARRAY_SIZE(foxio_sigalgs); i++)
+        p16(t, foxio_sigalgs[i]);
+    ext(e, 0x000d, t->b, t->n);
+    ext(e, 0x0005, "\x01\x00\x00\x00\x00", 5);
+    ext(e, 0x0023, NULL, 0);
+    ext(e, 0x0012, NULL, 0);
+    ext(e, 0x002b, "\x06\x2a\x2a\x03\x04\x03\x03", 7);
+    ext(e, 0xff01, "\x00", 1);
+    ext(e, 0x000b, "\x01\x00", 2);
+    ext(e, 0x000a, "\x00\x08\x4a\x4a\x00\x1d\x00\x17\x00\x18", 10);
+    ext(e, 0x0015, "\x00\x00\x00\x00\x00\x00\x00\x00", 8);
+    ext(e, 0x1a1a, "\x00", 1); /* GREASE */
+    p16(b, (unsigned)e->n);
+    pn(b, e->b, e->n);
+    hs(m, 1, b);
+    free(b);
+    free(e);
+    free(t);
+}
+
+#define MODERN_JA3                                                                                 \
+    "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,"            \
+    "27-0-51-16-17513-23-45-13-5-35-18-43-65281-11-10-21,29-23-24,0"
+#define MODERN_JA3_MD5 "c000e2caf3a25423f9de6c8a4b12a975"     /* python hashlib */
+#define MODERN_JA4     "t13d1516h2_8daaf6152771_e5627efa2ab1" /* FoxIO's JA4.md */
+
+/* A plain TLS 1.2 ClientHello: two ciphers, SNI only, the given session id. */
+static void client_hello_simple(struct bb *m, uint16_t version, const uint8_t *sid, size_t sid_len)
+{
+    struct bb *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    p16(b, version);
+    for (int i = 0; i < 32; i++)
+        p8(b, 0x55);
+    p8(b, (unsigned)sid_len);
+    pn(b, sid, sid_len);
+    p16(b, 4);
+    p16(b, 0xc02f);
+    p16(b, 0x002f);
+    p8(b, 1);
+    p8(b, 0);
+    size_t el = hole(b, 2);
+    ext(b, 0x0000,
+        "\x00\x0e\x00\x00\x0b"
+        "example.org",
+        16);
+    fill(b, el, 2);
+    hs(m, 1, b);
+    free(b);
+}
+#define SIMPLE_JA3 "771,49199-47,0,,"
+
+/* A ServerHello; `exts` (may be empty) is the raw extension block. */
+static void server_hello(struct bb *m, uint16_t version, const uint8_t random[32],
+                         const uint8_t *sid, size_t sid_len, uint16_t cipher, const struct bb *exts)
+{
+    struct bb *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    p16(b, version);
+    for (int i = 0; i < 32; i++)
+        p8(b, random ? random[i] : 0x66);
+    p8(b, (unsigned)sid_len);
+    pn(b, sid, sid_len);
+    p16(b, cipher);
+    p8(b, 0);
+    if (exts) {
+        p16(b, (unsigned)exts->n);
+        pn(b, exts->b, exts->n);
+    }
+    hs(m, 2, b);
+    free(b);
+}
+
+/* ---- certificates ----------------------------------------------------------------- */
+
+/* A self-signed-looking P-256 certificate; returns its DER length in out. */
+static size_t make_cert(uint8_t *out, size_t cap, bool multi_rdn)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    assert_non_null(k);
+    X509 *x = X509_new();
+    assert_non_null(x);
+    X509_set_version(x, 2);
+    /* 00:97:E6:47:09:8E:EA:C9:B4 once DER-encoded (high bit set: a 00 is prepended). */
+    static const uint8_t serial[] = {0x97, 0xe6, 0x47, 0x09, 0x8e, 0xea, 0xc9, 0xb4};
+    BIGNUM *bn = BN_bin2bn(serial, sizeof(serial), NULL);
+    ASN1_INTEGER *ai = BN_to_ASN1_INTEGER(bn, NULL);
+    X509_set_serialNumber(x, ai);
+    ASN1_INTEGER_free(ai);
+    BN_free(bn);
+    X509_NAME *sub = X509_NAME_new(), *iss = X509_NAME_new();
+    const char *keys[] = {"C", "ST", "L", "O", "CN"};
+    const char *vals[] = {"FR", "IDF", "Paris", "Stamus", "SELKS"};
+    for (int i = 0; i < 5; i++)
+        X509_NAME_add_entry_by_txt(sub, keys[i], MBSTRING_ASC, (const unsigned char *)vals[i], -1,
+                                   -1, 0);
+    X509_NAME_add_entry_by_txt(iss, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(iss, "O", MBSTRING_ASC, (const unsigned char *)"Let's Encrypt", -1,
+                               -1, 0);
+    if (multi_rdn)
+        X509_NAME_add_entry_by_txt(iss, "OU", MBSTRING_ASC, (const unsigned char *)"Unit", -1, -1,
+                                   -1); /* joins the previous RDN */
+    X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_ASC, (const unsigned char *)"R3", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(iss, "emailAddress", MBSTRING_ASC,
+                               (const unsigned char *)"ca@example.org", -1, -1, 0);
+    X509_set_subject_name(x, sub);
+    X509_set_issuer_name(x, iss);
+    X509_NAME_free(sub);
+    X509_NAME_free(iss);
+    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)1423764447); /* 2015-02-12T18:07:27 */
+    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)1739383647);  /* 2025-02-12T18:07:27 */
+    X509_set_pubkey(x, k);
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    int n = i2d_X509(x, NULL);
+    assert_true(n > 0 && (size_t)n <= cap);
+    unsigned char *p = out;
+    i2d_X509(x, &p);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    return (size_t)n;
+}
+
+static void sha1_hex(const uint8_t *p, size_t n, char out[60])
+{
+    unsigned char md[20];
+    unsigned int l = 0;
+    assert_int_equal(EVP_Digest(p, n, md, &l, EVP_sha1(), NULL), 1);
+    size_t o = 0;
+    for (unsigned i = 0; i < l; i++)
+        o += (size_t)snprintf(out + o, 60 - o, i ? ":%02x" : "%02x", md[i]);
+}
+
+/* A Certificate message with the given DERs (the first one repeated `count` times). */
+static void certificate(struct bb *m, const uint8_t *der, size_t n, int count)
+{
+    struct bb *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    size_t l = hole(b, 3);
+    for (int i = 0; i < count; i++) {
+        p24(b, (unsigned)n);
+        pn(b, der, n);
+    }
+    fill(b, l, 3);
+    hs(m, 11, b);
+    free(b);
+}
+
+/* ---- running flows ------------------------------------------------------------------ */
+
+struct seg {
+    int dir;
+    const uint8_t *p;
+    size_t n;
+};
+
+enum split { WHOLE, AT, BYTES };
+
+/* Bytes the probe needs to say yes (0x16 0x03). */
+#define PROBE_MIN 2
+
+/*
+ * Feeds the segments (split as asked: segment `which` cut at `at`, or
+ * every segment byte by byte), ends the flow and returns the events.
+ */
+static json_t *run(const struct seg *segs, size_t nseg, enum split how, size_t which, size_t at,
+                   uint64_t *errors)
+{
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", 443, 6, true), 0);
+    for (size_t i = 0; i < nseg; i++) {
+        const struct seg *s = &segs[i];
+        if (how == BYTES) {
+            /* The dispatcher probes each chunk alone: the flow's first one must be whole. */
+            size_t k = i == 0 ? PROBE_MIN : 0;
+            if (k)
+                ot_harness_feed(&h, s->dir, s->p, k);
+            for (; k < s->n; k++)
+                ot_harness_feed(&h, s->dir, s->p + k, 1);
+        } else if (how == AT && i == which && at > 0 && at < s->n) {
+            ot_harness_feed(&h, s->dir, s->p, at);
+            ot_harness_feed(&h, s->dir, s->p + at, s->n - at);
+        } else {
+            ot_harness_feed(&h, s->dir, s->p, s->n);
+        }
+    }
+    ot_harness_finish(&h);
+    if (errors)
+        *errors = h.pe.stats.errors[OT_APP_TLS];
+    json_t *ev = ot_harness_events(&h, "tls");
+    ot_harness_cleanup(&h);
+    return ev;
+}
+
+/* The "tls" object of the only event, serialised with sorted keys (caller frees). */
+static char *only_tls(json_t *ev)
+{
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_non_null(t);
+    char *s = json_dumps(t, JSON_SORT_KEYS);
+    json_decref(ev);
+    return s;
+}
+
+static const char *str_at(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return v ? json_string_value(v) : NULL;
+}
+
+/* Every split point of every segment gives the same event as the whole flow. */
+static void check_splits(const struct seg *segs, size_t nseg)
+{
+    char *ref = only_tls(run(segs, nseg, WHOLE, 0, 0, NULL));
+    for (size_t i = 0; i < nseg; i++) {
+        for (size_t k = i == 0 ? PROBE_MIN : 1; k < segs[i].n; k++) {
+            char *got = only_tls(run(segs, nseg, AT, i, k, NULL));
+            if (strcmp(ref, got) != 0)
+                fail_msg("split seg %zu at %zu:\n%s\n%s", i, k, ref, got);
+            free(got);
+        }
+    }
+    char *got = only_tls(run(segs, nseg, BYTES, 0, 0, NULL));
+    assert_string_equal(ref, got);
+    free(got);
+    free(ref);
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+static void test_probe(void **st)
+{
+    (void)st;
+    struct ot_flow f;
+    memset(&f, 0, sizeof(f));
+    const uint8_t ch[] = {22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3};
+    const uint8_t sh[] = {22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3};
+    assert_int_equal(ot_proto_tls.probe(&f, 0, ch, sizeof(ch)), OT_PROBE_YES);
+    assert_int_equal(ot_proto_tls.probe(&f, 1, sh, sizeof(sh)), OT_PROBE_YES);
+    /* One byte is not enough; two consistent bytes are (tiny first segments happen). */
+    assert_int_equal(ot_proto_tls.probe(&f, 0, ch, 1), OT_PROBE_MORE);
+    for (size_t n = 2; n < 6; n++)
+        assert_int_equal(ot_proto_tls.probe(&f, 0, ch, n), OT_PROBE_YES);
+    const uint8_t short_bad[] = {22, 2};
+    assert_int_equal(ot_proto_tls.probe(&f, 0, short_bad, 2), OT_PROBE_NO);
+    /* A ServerHello from the client, a ClientHello from the server. */
+    assert_int_equal(ot_proto_tls.probe(&f, 0, sh, sizeof(sh)), OT_PROBE_NO);
+    assert_int_equal(ot_proto_tls.probe(&f, 1, ch, sizeof(ch)), OT_PROBE_NO);
+    /* Bad version, absurd length, application data, hello version not 3.x. */
+    const uint8_t v5[] = {22, 3, 5, 0, 200, 1};
+    const uint8_t big[] = {22, 3, 1, 0xff, 0xff, 1};
+    const uint8_t app[] = {23, 3, 3, 0, 20, 1};
+    const uint8_t hv[] = {22, 3, 1, 0, 200, 1, 0, 0, 196, 0x7f, 3};
+    assert_int_equal(ot_proto_tls.probe(&f, 0, v5, sizeof(v5)), OT_PROBE_NO);
+    assert_int_equal(ot_proto_tls.probe(&f, 0, big, sizeof(big)), OT_PROBE_NO);
+    assert_int_equal(ot_proto_tls.probe(&f, 0, app, sizeof(app)), OT_PROBE_NO);
+    assert_int_equal(ot_proto_tls.probe(&f, 0, hv, sizeof(hv)), OT_PROBE_NO);
+    /* Other protocols' first bytes. */
+    const char *others[] = {"GET / HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "SSH-2.0-OpenSSH_9\r\n",
+                            "220 mail ESMTP\r\n", "USER anonymous\r\n"};
+    for (size_t i = 0; i < OT_ARRAY_SIZE(others); i++)
+        for (int dir = 0; dir < 2; dir++)
+            assert_int_equal(
+                ot_proto_tls.probe(&f, dir, (const uint8_t *)others[i], strlen(others[i])),
+                OT_PROBE_NO);
+    const uint8_t smb[] = {0, 0, 0, 0x85, 0xff, 'S', 'M', 'B', 0x72};
+    const uint8_t rdp[] = {3, 0, 0, 0x13, 0x0e, 0xe0, 0, 0};
+    const uint8_t dns[] = {0, 0x1d, 0x12, 0x34, 1, 0, 0, 1};
+    assert_int_equal(ot_proto_tls.probe(&f, 0, smb, sizeof(smb)), OT_PROBE_NO);
+    assert_int_equal(ot_proto_tls.probe(&f, 0, rdp, sizeof(rdp)), OT_PROBE_NO);
+    assert_int_equal(ot_proto_tls.probe(&f, 0, dns, sizeof(dns)), OT_PROBE_NO);
+}
+
+/* TLS 1.3: ClientHello + ServerHello (supported_versions, ALPN), then encrypted records. */
+static void tls13_flow(struct bb *cli, struct bb *srv)
+{
+    struct bb *m = calloc(1, sizeof(*m)), *e = calloc(1, sizeof(*e));
+    assert_non_null(m);
+    client_hello_modern(m, "www.example.com");
+    records(cli, 22, m->b, m->n, 16384);
+    const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+    pn(cli, ccs, sizeof(ccs));
+    const uint8_t app[] = {23, 3, 3, 0, 3, 0xde, 0xad, 0xbe};
+    pn(cli, app, sizeof(app));
+
+    m->n = 0;
+    ext(e, 0x002b, "\x03\x04", 2);
+    ext(e, 0x0033, "\x00\x1d\x00\x04\x01\x02\x03\x04", 8);
+    ext(e, 0x0010, "\x00\x03\x02h2", 5);
+    server_hello(m, 0x0303, NULL, NULL, 0, 0x1301, e);
+    records(srv, 22, m->b, m->n, 16384);
+    pn(srv, ccs, sizeof(ccs));
+    pn(srv, app, sizeof(app));
+    free(m);
+    free(e);
+}
+
+static void test_tls13_fields(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    tls13_flow(cli, srv);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    uint64_t errors = 9;
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *e0 = json_array_get(ev, 0);
+    assert_string_equal(str_at(e0, "app_proto"), "tls");
+    assert_string_equal(str_at(e0, "src_ip"), "10.0.0.1");
+    json_t *t = json_object_get(e0, "tls");
+    assert_string_equal(str_at(t, "sni"), "www.example.com");
+    assert_string_equal(str_at(t, "version"), "TLS 1.3");
+    assert_string_equal(str_at(t, "client_version"), "TLS 1.2");
+    assert_string_equal(str_at(t, "ja4"), MODERN_JA4);
+    json_t *ja3 = json_object_get(t, "ja3");
+    assert_string_equal(str_at(ja3, "string"), MODERN_JA3);
+    assert_string_equal(str_at(ja3, "hash"), MODERN_JA3_MD5);
+    json_t *ja3s = json_object_get(t, "ja3s");
+    assert_string_equal(str_at(ja3s, "string"), "771,4865,43-51-16");
+    assert_string_equal(str_at(ja3s, "hash"), "b5d161dc269619705eba4f0e4a32116c");
+    json_t *alpns = json_object_get(t, "client_alpns");
+    assert_int_equal(json_array_size(alpns), 2);
+    assert_string_equal(json_string_value(json_array_get(alpns, 0)), "h2");
+    assert_string_equal(json_string_value(json_array_get(alpns, 1)), "http/1.1");
+    assert_string_equal(str_at(t, "server_alpn"), "h2");
+    assert_string_equal(str_at(t, "cipher_suite"), "TLS_AES_128_GCM_SHA256");
+    assert_int_equal(json_integer_value(json_object_get(t, "cipher_suite_id")), 0x1301);
+    assert_null(json_object_get(t, "subject"));
+    assert_null(json_object_get(t, "session_resumed"));
+    json_decref(ev);
+    free(cli);
+    free(srv);
+}
+
+static void test_tls13_splits(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    tls13_flow(cli, srv);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    check_splits(segs, 2);
+    free(cli);
+    free(srv);
+}
+
+/* TLS 1.2 with a certificate chain; `rec_max` cuts the server flight into small records. */
+static void tls12_flow(struct bb *cli, struct bb *srv, size_t rec_max, bool multi_rdn, uint8_t *der,
+                       size_t *der_len)
+{
+    struct bb *m = calloc(1, sizeof(*m)), *e = calloc(1, sizeof(*e));
+    assert_non_null(m);
+    client_hello_simple(m, 0x0303, NULL, 0);
+    records(cli, 22, m->b, m->n, 16384);
+    m->n = 0;
+    ext(e, 0xff01, "\x00", 1);
+    ext(e, 0x0000, NULL, 0);
+    server_hello(m, 0x0303, NULL, NULL, 0, 0xc02f, e);
+    *der_len = make_cert(der, 4096, multi_rdn);
+    certificate(m, der, *der_len, 2);
+    struct bb empty = {.n = 0};
+    hs(m, 14, &empty); /* ServerHelloDone */
+    records(srv, 22, m->b, m->n, rec_max);
+    free(m);
+    free(e);
+}
+
+static void test_tls12_certificate(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    uint8_t der[4096];
+    size_t dl;
+    tls12_flow(cli, srv, 16384, true, der, &dl);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    uint64_t errors = 9;
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "sni"), "example.org");
+    assert_string_equal(str_at(t, "version"), "TLS 1.2");
+    assert_string_equal(str_at(t, "subject"), "C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS");
+    assert_string_equal(str_at(t, "issuerdn"),
+                        /* DER sorts the SET OF: the shorter encoding first. */
+                        "C=US, OU=Unit + O=Let's Encrypt, CN=R3, Email=ca@example.org");
+    assert_string_equal(str_at(t, "serial"), "00:97:E6:47:09:8E:EA:C9:B4");
+    assert_string_equal(str_at(t, "notbefore"), "2015-02-12T18:07:27");
+    assert_string_equal(str_at(t, "notafter"), "2025-02-12T18:07:27");
+    char fp[60];
+    sha1_hex(der, dl, fp);
+    assert_string_equal(str_at(t, "fingerprint"), fp);
+    assert_int_equal(json_integer_value(json_object_get(t, "chain_length")), 2);
+    assert_string_equal(str_at(json_object_get(t, "ja3"), "string"), SIMPLE_JA3);
+    assert_string_equal(str_at(json_object_get(t, "ja3s"), "string"), "771,49199,65281-0");
+    assert_string_equal(str_at(t, "cipher_suite"), "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    /* JA4 of the simple hello: t12, SNI, 2 ciphers, 1 extension, no ALPN, no other extension. */
+    assert_string_equal(str_at(t, "ja4"), "t12d020100_37f356531c84_000000000000");
+    json_decref(ev);
+    free(cli);
+    free(srv);
+}
+
+/* Handshake messages cut across small records, and every chunk split. */
+static void test_tls12_splits(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    uint8_t der[4096];
+    size_t dl;
+    tls12_flow(cli, srv, 100, false, der, &dl);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, NULL);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "issuerdn"),
+                        "C=US, O=Let's Encrypt, CN=R3, Email=ca@example.org");
+    json_decref(ev);
+    check_splits(segs, 2);
+    free(cli);
+    free(srv);
+}
+
+/* Only a ClientHello, then the flow ends: the event comes from close(). */
+static void test_client_only(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *m = calloc(1, sizeof(*m));
+    client_hello_modern(m, "solo.example");
+    records(cli, 22, m->b, m->n, 16384);
+    struct seg segs[] = {{0, cli->b, cli->n}};
+    json_t *ev = run(segs, 1, WHOLE, 0, 0, NULL);
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "sni"), "solo.example");
+    assert_string_equal(str_at(t, "version"), "UNDETERMINED");
+    assert_string_equal(str_at(t, "ja4"), MODERN_JA4);
+    assert_null(json_object_get(t, "ja3s"));
+    assert_null(json_object_get(t, "cipher_suite"));
+    json_decref(ev);
+    free(cli);
+    free(m);
+}
+
+/* HelloRetryRequest, the server's middlebox CCS, a second ClientHello, the real ServerHello. */
+static void test_hello_retry(void **st)
+{
+    (void)st;
+    static const uint8_t hrr[32] = {
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+        0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+        0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    };
+    struct bb *m = calloc(1, sizeof(*m)), *e = calloc(1, sizeof(*e));
+    struct bb *c1 = calloc(1, sizeof(*c1)), *c2 = calloc(1, sizeof(*c2));
+    struct bb *s1 = calloc(1, sizeof(*s1)), *s2 = calloc(1, sizeof(*s2));
+    client_hello_modern(m, "first.example");
+    records(c1, 22, m->b, m->n, 16384);
+    ext(e, 0x002b, "\x03\x04", 2);
+    ext(e, 0x0033, "\x00\x17", 2);
+    m->n = 0;
+    server_hello(m, 0x0303, hrr, NULL, 0, 0x1302, e);
+    records(s1, 22, m->b, m->n, 16384);
+    const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+    pn(s1, ccs, sizeof(ccs));
+    m->n = 0;
+    client_hello_modern(m, "second.example");
+    records(c2, 22, m->b, m->n, 16384);
+    e->n = 0;
+    ext(e, 0x002b, "\x03\x04", 2);
+    m->n = 0;
+    server_hello(m, 0x0303, NULL, NULL, 0, 0x1302, e);
+    records(s2, 22, m->b, m->n, 16384);
+    struct seg segs[] = {
+        {0, c1->b, c1->n}, {1, s1->b, s1->n}, {0, c2->b, c2->n}, {1, s2->b, s2->n}};
+    uint64_t errors = 9;
+    json_t *ev = run(segs, 4, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "sni"), "first.example");
+    assert_string_equal(str_at(t, "version"), "TLS 1.3");
+    assert_string_equal(str_at(t, "cipher_suite"), "TLS_AES_256_GCM_SHA384");
+    assert_string_equal(str_at(json_object_get(t, "ja3s"), "string"), "771,4866,43");
+    json_decref(ev);
+    free(m);
+    free(e);
+    free(c1);
+    free(c2);
+    free(s1);
+    free(s2);
+}
+
+/* Resumption: the server echoes the session id and goes straight to ChangeCipherSpec. */
+static void test_resumed(void **st)
+{
+    (void)st;
+    uint8_t sid[32];
+    for (int i = 0; i < 32; i++)
+        sid[i] = (uint8_t)(0xa0 + i);
+    struct bb *m = calloc(1, sizeof(*m)), *cli = calloc(1, sizeof(*cli));
+    struct bb *srv = calloc(1, sizeof(*srv));
+    client_hello_simple(m, 0x0301, sid, sizeof(sid));
+    records(cli, 22, m->b, m->n, 16384);
+    m->n = 0;
+    server_hello(m, 0x0301, NULL, sid, sizeof(sid), 0x0035, NULL);
+    records(srv, 22, m->b, m->n, 16384);
+    const uint8_t ccs[] = {20, 3, 1, 0, 1, 1};
+    pn(srv, ccs, sizeof(ccs));
+    const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    pn(srv, junk, sizeof(junk)); /* encrypted: never read */
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    uint64_t errors = 9;
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_true(json_is_true(json_object_get(t, "session_resumed")));
+    assert_string_equal(str_at(t, "version"), "TLSv1");
+    assert_string_equal(str_at(t, "client_version"), "TLSv1");
+    assert_string_equal(str_at(t, "cipher_suite"), "TLS_RSA_WITH_AES_256_CBC_SHA");
+    assert_string_equal(str_at(json_object_get(t, "ja3s"), "string"), "769,53,");
+    assert_null(json_object_get(t, "subject"));
+    json_decref(ev);
+    free(m);
+    free(cli);
+    free(srv);
+}
+
+static const char *version_of(uint16_t legacy, const char *sv, size_t svl)
+{
+    static char out[64];
+    struct bb *m = calloc(1, sizeof(*m)), *cli = calloc(1, sizeof(*cli));
+    struct bb *srv = calloc(1, sizeof(*srv)), *e = calloc(1, sizeof(*e));
+    client_hello_simple(m, 0x0303, NULL, 0);
+    records(cli, 22, m->b, m->n, 16384);
+    m->n = 0;
+    if (sv)
+        ext(e, 0x002b, sv, svl);
+    server_hello(m, legacy, NULL, NULL, 0, 0x0005, sv ? e : NULL);
+    records(srv, 22, m->b, m->n, 16384);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, NULL);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    ot_strlcpy(out, str_at(t, "version"), sizeof(out));
+    json_decref(ev);
+    free(m);
+    free(cli);
+    free(srv);
+    free(e);
+    return out;
+}
+
+/* Early TLS 1.3 drafts: the version in the legacy field, no session id, no compression. */
+static const char *draft_version(uint16_t version)
+{
+    static char out[64];
+    struct bb *m = calloc(1, sizeof(*m)), *cli = calloc(1, sizeof(*cli));
+    struct bb *srv = calloc(1, sizeof(*srv)), *b = calloc(1, sizeof(*b));
+    client_hello_simple(m, 0x0303, NULL, 0);
+    records(cli, 22, m->b, m->n, 16384);
+    p16(b, version);
+    for (int i = 0; i < 32; i++)
+        p8(b, 0x42);
+    p16(b, 0x1301);
+    p16(b, 6);
+    ext(b, 0x0028, "\x00\x1d", 2);
+    m->n = 0;
+    hs(m, 2, b);
+    records(srv, 22, m->b, m->n, 16384);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    uint64_t errors = 9;
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    ot_strlcpy(out, str_at(t, "version"), sizeof(out));
+    assert_string_equal(str_at(t, "cipher_suite"), "TLS_AES_128_GCM_SHA256");
+    json_decref(ev);
+    free(m);
+    free(cli);
+    free(srv);
+    free(b);
+    return out;
+}
+
+static void test_versions(void **st)
+{
+    (void)st;
+    assert_string_equal(version_of(0x0300, NULL, 0), "SSLv3");
+    assert_string_equal(version_of(0x0301, NULL, 0), "TLSv1");
+    assert_string_equal(version_of(0x0302, NULL, 0), "TLS 1.1");
+    assert_string_equal(version_of(0x0303, NULL, 0), "TLS 1.2");
+    assert_string_equal(version_of(0x0303, "\x7f\x1c", 2), "TLS 1.3 draft-28");
+    assert_string_equal(version_of(0x0303, "\xfb\x17", 2), "TLS 1.3 draft-23-fb");
+    assert_string_equal(draft_version(0x7f12), "TLS 1.3 draft-18");
+    assert_string_equal(draft_version(0x0304), "TLS 1.3 draft-<16");
+}
+
+/* JA4 against FoxIO's spec, field by field, through the fingerprint API. */
+static void test_ja4_rules(void **st)
+{
+    (void)st;
+    uint8_t ciphers[2 * OT_ARRAY_SIZE(foxio_ciphers)];
+    for (size_t i = 0; i < OT_ARRAY_SIZE(foxio_ciphers); i++) {
+        ciphers[2 * i] = (uint8_t)(foxio_ciphers[i] >> 8);
+        ciphers[2 * i + 1] = (uint8_t)foxio_ciphers[i];
+    }
+    /* The spec's extension list, without signature algorithms: c = 6d807ffa2a79. */
+    static const uint16_t exts[] = {0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
+                                    0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015};
+    struct bb *e = calloc(1, sizeof(*e));
+    for (size_t i = 0; i < OT_ARRAY_SIZE(exts); i++)
+        ext(e, exts[i], NULL, 0);
+    struct ot_tls_hello h;
+    memset(&h, 0, sizeof(h));
+    h.version = 0x0303;
+    h.max_version = 0x0304;
+    h.ciphers = ciphers;
+    h.n_ciphers = OT_ARRAY_SIZE(foxio_ciphers);
+    h.exts = e->b;
+    h.exts_len = e->n;
+    h.has_sni = true;
+    char out[OT_TLS_JA4_SIZE];
+    struct {
+        const char *alpn;
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {NULL, 0, "00"},
+        {"", 0, "00"},
+        {"h2", 2, "h2"},
+        {"http/1.1", 8, "h1"},
+        {"h", 1, "hh"},
+        {"\xab", 1, "ab"},
+        {"\xab\xcd", 2, "ad"},
+        {"0\xab", 2, "3b"},
+        {"01\xab\xcd", 4, "3d"},
+        {"0\xab\xcd"
+         "1",
+         4, "01"},
+    };
+    for (size_t i = 0; i < OT_ARRAY_SIZE(cases); i++) {
+        h.alpn0 = (const uint8_t *)cases[i].alpn;
+        h.alpn0_len = cases[i].n;
+        assert_int_equal(ot_tls_ja4(&h, out), 0);
+        char want[OT_TLS_JA4_SIZE];
+        snprintf(want, sizeof(want), "t13d1516%s_8daaf6152771_6d807ffa2a79", cases[i].want);
+        assert_string_equal(out, want);
+    }
+    /* No ciphers, no extensions: twelve zeros; no SNI: 'i'; legacy version when no 0x002b. */
+    h.n_ciphers = 0;
+    h.exts_len = 0;
+    h.has_sni = false;
+    h.max_version = 0;
+    h.alpn0 = NULL;
+    assert_int_equal(ot_tls_ja4(&h, out), 0);
+    assert_string_equal(out, "t12i000000_000000000000_000000000000");
+    /* Counts stop at 99; GREASE is not counted. */
+    static uint8_t many[2 * 130];
+    for (int i = 0; i < 130; i++) {
+        many[2 * i] = (uint8_t)(i ? 0x01 : 0x0a);
+        many[2 * i + 1] = (uint8_t)(i ? i : 0x0a);
+    }
+    h.ciphers = many;
+    h.n_ciphers = 130;
+    h.version = 0x0300;
+    assert_int_equal(ot_tls_ja4(&h, out), 0);
+    assert_memory_equal(out, "ts3i9900", 8);
+    h.n_ciphers = 3; /* 0a0a (GREASE), 0101, 0102 */
+    assert_int_equal(ot_tls_ja4(&h, out), 0);
+    assert_memory_equal(out, "ts3i0200", 8);
+    assert_true(ot_tls_is_grease(0x0a0a) && ot_tls_is_grease(0xfafa));
+    assert_false(ot_tls_is_grease(0x0a0b) || ot_tls_is_grease(0x1301));
+    free(e);
+}
+
+/* Malformed hellos and records: counted as errors, nothing invented. */
+static void test_malformed(void **st)
+{
+    (void)st;
+    struct bb *m = calloc(1, sizeof(*m)), *cli = calloc(1, sizeof(*cli));
+    client_hello_modern(m, "bad.example");
+    /* Cipher-suites length pointing past the message. */
+    m->b[4 + 35 + 32] = 0x7f;
+    records(cli, 22, m->b, m->n, 16384);
+    struct seg segs[] = {{0, cli->b, cli->n}};
+    uint64_t errors = 0;
+    json_t *ev = run(segs, 1, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 1);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+
+    /* Every truncation of a valid hello inside a record that claims to be complete. */
+    m->n = 0;
+    client_hello_modern(m, "bad.example");
+    for (size_t cut = 4; cut < m->n; cut += 7) {
+        struct bb *c = calloc(1, sizeof(*c));
+        uint8_t body[4096];
+        memcpy(body, m->b, cut);
+        body[1] = (uint8_t)((cut - 4) >> 16);
+        body[2] = (uint8_t)((cut - 4) >> 8);
+        body[3] = (uint8_t)(cut - 4);
+        records(c, 22, body, cut, 16384);
+        struct seg s1[] = {{0, c->b, c->n}};
+        ev = run(s1, 1, WHOLE, 0, 0, &errors);
+        assert_true(json_array_size(ev) <= 1);
+        json_decref(ev);
+        free(c);
+    }
+
+    /* A bad record header after a good hello. */
+    cli->n = 0;
+    m->n = 0;
+    client_hello_simple(m, 0x0303, NULL, 0);
+    records(cli, 22, m->b, m->n, 16384);
+    const uint8_t bad[] = {0x99, 3, 3, 0, 1, 0};
+    struct seg s2[] = {{0, cli->b, cli->n}, {1, bad, sizeof(bad)}};
+    ev = run(s2, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 1);
+    /* The hello that was seen is still reported at close(). */
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
+    free(m);
+    free(cli);
+}
+
+/* A certificate message larger than max_buffer: the event without certificate, one error. */
+static void test_limit(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    uint8_t der[4096];
+    size_t dl;
+    tls12_flow(cli, srv, 16384, false, der, &dl);
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", 443, 6, true), 0);
+    h.pe.conf.max_buffer = 300; /* the hellos fit, the certificates do not */
+    ot_harness_feed(&h, 0, cli->b, cli->n);
+    ot_harness_feed(&h, 1, srv->b, srv->n);
+    ot_harness_finish(&h);
+    assert_int_equal(h.pe.stats.errors[OT_APP_TLS], 1);
+    json_t *ev = ot_harness_events(&h, "tls");
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "version"), "TLS 1.2");
+    assert_null(json_object_get(t, "subject"));
+    json_decref(ev);
+    ot_harness_cleanup(&h);
+    free(cli);
+    free(srv);
+}
+
+/* Gaps: inside a skipped message they are absorbed; elsewhere the side resyncs or stops. */
+static void test_gaps(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    uint8_t der[4096];
+    size_t dl;
+    tls12_flow(cli, srv, 16384, false, der, &dl);
+
+    /* A server gap inside the certificate: the event comes without it, no error. */
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", 443, 6, true), 0);
+    ot_harness_feed(&h, 0, cli->b, cli->n);
+    ot_harness_feed(&h, 1, srv->b, 150);
+    ot_harness_gap(&h, 1, 20);
+    ot_harness_feed(&h, 1, srv->b + 170, srv->n - 170);
+    ot_harness_finish(&h);
+    assert_int_equal(h.pe.stats.errors[OT_APP_TLS], 0);
+    json_t *ev = ot_harness_events(&h, "tls");
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "sni"), "example.org");
+    assert_null(json_object_get(t, "subject"));
+    json_decref(ev);
+    ot_harness_cleanup(&h);
+
+    /*
+     * The server's ServerHello record, three bytes of the next record header,
+     * a gap, then a record that starts cleanly: the side resynchronises.
+     */
+    struct bb *m = calloc(1, sizeof(*m)), *r1 = calloc(1, sizeof(*r1)),
+              *r2 = calloc(1, sizeof(*r2));
+    server_hello(m, 0x0303, NULL, NULL, 0, 0xc02f, NULL);
+    records(r1, 22, m->b, m->n, 16384);
+    m->n = 0;
+    certificate(m, der, dl, 1);
+    records(r2, 22, m->b, m->n, 16384);
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", 443, 6, true), 0);
+    ot_harness_feed(&h, 0, cli->b, cli->n);
+    ot_harness_feed(&h, 1, r1->b, r1->n);
+    ot_harness_feed(&h, 1, r2->b, 3);
+    ot_harness_gap(&h, 1, 10);
+    ot_harness_feed(&h, 1, r2->b, r2->n);
+    ot_harness_finish(&h);
+    assert_int_equal(h.pe.stats.errors[OT_APP_TLS], 0);
+    ev = ot_harness_events(&h, "tls");
+    assert_int_equal(json_array_size(ev), 1);
+    t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "subject"), "C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS");
+    assert_string_equal(str_at(t, "sni"), "example.org");
+    json_decref(ev);
+    ot_harness_cleanup(&h);
+    free(m);
+    free(r1);
+    free(r2);
+
+    /* A gap then bytes that are not a record: the side stops politely. */
+    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", 443, 6, true), 0);
+    ot_harness_feed(&h, 0, cli->b, cli->n);
+    ot_harness_feed(&h, 1, srv->b, 30);
+    ot_harness_gap(&h, 1, 100);
+    ot_harness_feed(&h, 1, (const uint8_t *)"garbage!", 8);
+    ot_harness_finish(&h);
+    assert_int_equal(h.pe.stats.errors[OT_APP_TLS], 0);
+    ev = ot_harness_events(&h, "tls");
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
+    ot_harness_cleanup(&h);
+    free(cli);
+    free(srv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe),        cmocka_unit_test(test_tls13_fields),
+        cmocka_unit_test(test_tls13_splits), cmocka_unit_test(test_tls12_certificate),
+        cmocka_unit_test(test_tls12_splits), cmocka_unit_test(test_client_only),
+        cmocka_unit_test(test_hello_retry),  cmocka_unit_test(test_resumed),
+        cmocka_unit_test(test_versions),     cmocka_unit_test(test_ja4_rules),
+        cmocka_unit_test(test_malformed),    cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_gaps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
