@@ -243,7 +243,7 @@ int main(int argc, char **argv)
         int r = ot_capture_next(cap, &pkt, err, sizeof(err));
         if (r == 1) {
             ot_sensor_packet(&s, pkt.dlt, pkt.data, pkt.caplen, pkt.wirelen, pkt.ts_us);
-            if ((s.c.packets & 0xfff) == 0) {
+            if ((s.c.packets & (live ? 0x3f : 0xfff)) == 0) {
                 double t = now_s();
                 if (show_progress && t - last_progress >= 0.5) {
                     progress(cap, s.c.packets, t0);
@@ -264,6 +264,9 @@ int main(int argc, char **argv)
         if (!live)
             break;
         /* Live read timeout: let time advance for flow timeouts and check the duration. */
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
+        ot_sensor_tick(&s, (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u);
         if (cfg.duration_s && now_s() - t0 >= cfg.duration_s)
             break;
     }

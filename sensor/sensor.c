@@ -115,6 +115,20 @@ out_eve:
     return rc;
 }
 
+/* Flow timeouts once a second and periodic stats, both in packet time. */
+static void timers(struct ot_sensor *s)
+{
+    struct ot_sensor_counters *c = &s->c;
+    if (c->last_ts_us >= s->next_expire_us) {
+        ot_flow_expire(s->flows, c->last_ts_us);
+        s->next_expire_us = c->last_ts_us + 1000000;
+    }
+    if (s->next_stats_us && c->last_ts_us >= s->next_stats_us) {
+        ot_sensor_write_stats(s, c->last_ts_us, false);
+        s->next_stats_us = c->last_ts_us + (uint64_t)s->cfg->stats_interval_s * 1000000u;
+    }
+}
+
 void ot_sensor_packet(struct ot_sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
                       uint32_t wirelen, uint64_t ts_us)
 {
@@ -147,14 +161,16 @@ void ot_sensor_packet(struct ot_sensor *s, int dlt, const uint8_t *frame, uint32
         c->invalid++;
         break;
     }
-    if (c->last_ts_us >= s->next_expire_us) {
-        ot_flow_expire(s->flows, c->last_ts_us);
-        s->next_expire_us = c->last_ts_us + 1000000;
-    }
-    if (s->next_stats_us && c->last_ts_us >= s->next_stats_us) {
-        ot_sensor_write_stats(s, c->last_ts_us, false);
-        s->next_stats_us = c->last_ts_us + (uint64_t)s->cfg->stats_interval_s * 1000000u;
-    }
+    timers(s);
+}
+
+void ot_sensor_tick(struct ot_sensor *s, uint64_t now_us)
+{
+    struct ot_sensor_counters *c = &s->c;
+    if (c->packets == 0 || now_us <= c->last_ts_us)
+        return;
+    c->last_ts_us = now_us;
+    timers(s);
 }
 
 void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)

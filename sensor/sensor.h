@@ -48,6 +48,11 @@ void ot_sensor_packet(struct ot_sensor *s, int dlt, const uint8_t *frame, uint32
 /* End every flow, write the final stats event, flush. Returns 0 or OT_EIO (output failed). */
 int ot_sensor_finish(struct ot_sensor *s);
 void ot_sensor_free(struct ot_sensor *s);
+/*
+ * Live capture with no packets for a while: move the clock to `now_us`
+ * (wall time) so idle flows still end and stats are still written.
+ */
+void ot_sensor_tick(struct ot_sensor *s, uint64_t now_us);
 /* Write a stats event now. */
 void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final);
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 struct ot_capture {
     pcap_t *pcap;
     bool live;
+    int fd; /* live: selectable descriptor */
     int dlt;
     char **files; /* folder/file run: paths in order */
     size_t nfiles, cur;
@@ -154,6 +156,16 @@ static int open_live(struct ot_capture *c, const struct ot_capture_config *cfg, 
         return OT_EPERM;
     }
     c->dlt = pcap_datalink(c->pcap);
+    /*
+     * With TPACKET_V3 a blocking read on a silent interface may never time
+     * out; read non-blocking and wait in poll() ourselves, so that a stop
+     * request or the run's duration is noticed within 100 ms.
+     */
+    if (pcap_setnonblock(c->pcap, 1, c->errbuf) != 0) {
+        snprintf(err, errlen, "%s: cannot set non-blocking mode: %s", cfg->iface, c->errbuf);
+        return OT_EIO;
+    }
+    c->fd = pcap_get_selectable_fd(c->pcap);
     c->live = true;
     c->st.live = true;
     return apply_filter(c, err, errlen, cfg->iface);
@@ -168,6 +180,7 @@ int ot_capture_open(const struct ot_capture_config *cfg, struct ot_capture **out
         return OT_ENOMEM;
     }
     c->bpf = cfg->bpf;
+    c->fd = -1;
     int rc;
     if (cfg->read_path && *cfg->read_path) {
         struct stat st;
@@ -202,6 +215,16 @@ static long file_pos(struct ot_capture *c)
     return fp ? ftell(fp) : -1;
 }
 
+static void fill_packet(struct ot_capture_pkt *pkt, const struct pcap_pkthdr *h,
+                                 const u_char *data, int dlt)
+{
+    pkt->data = data;
+    pkt->caplen = h->caplen;
+    pkt->wirelen = h->len;
+    pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    pkt->dlt = dlt;
+}
+
 int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen)
 {
     for (;;) {
@@ -213,15 +236,24 @@ int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err,
             c->last_offset = file_pos(c);
         int rc = pcap_next_ex(c->pcap, &h, &data);
         if (rc == 1) {
-            pkt->data = data;
-            pkt->caplen = h->caplen;
-            pkt->wirelen = h->len;
-            pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-            pkt->dlt = c->dlt;
+            fill_packet(pkt, h, data, c->dlt);
             return 1;
         }
-        if (rc == 0) /* live read timeout */
-            return 0;
+        if (rc == 0) {
+            /* Live: nothing buffered. Wait up to 100 ms for more, then let the caller look around. */
+            if (c->fd >= 0) {
+                struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+                if (poll(&pfd, 1, 100) > 0) {
+                    rc = pcap_next_ex(c->pcap, &h, &data);
+                    if (rc == 1) {
+                        fill_packet(pkt, h, data, c->dlt);
+                        return 1;
+                    }
+                }
+            }
+            if (rc >= 0)
+                return 0;
+        }
         if (rc == PCAP_ERROR_BREAK && c->live)
             return 0;
         if (rc == PCAP_ERROR_BREAK) {
