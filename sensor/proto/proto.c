@@ -82,60 +82,63 @@ static void count_try(struct ot_flow *f, int dir)
         f->app_flags = (uint8_t)((f->app_flags & ~(3u << sh)) | ((t + 1) << sh));
 }
 
-/* Ask every candidate parser; choose the first that says yes. */
-static void probe(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
-                  uint32_t len)
+/*
+ * TCP bytes held while no parser has claimed the flow, so that a probe can
+ * see a header split over several small segments and the chosen parser
+ * still gets the stream from its first byte.  Lives in f->app_state until a
+ * parser is chosen (then app_state is the parser's).
+ */
+#define PROBE_BUF 256
+struct probe_buf {
+    uint16_t len[2];
+    int8_t first_dir;
+    uint8_t data[2][PROBE_BUF];
+};
+
+/* Ask every candidate parser about `data`. Returns the parser that said yes, or NULL. */
+static const struct ot_proto_parser *ask(const struct ot_flow *f, uint8_t transport, int dir,
+                                         const uint8_t *data, size_t len, bool *more)
 {
-    uint8_t transport = f->ip_proto == 6 ? OT_PROTO_TCP : f->ip_proto == 17 ? OT_PROTO_UDP : 0;
-    if (!transport) {
-        f->app_flags |= APP_DONE;
-        return;
-    }
-    bool more = false;
     for (const struct ot_proto_parser *const *pp = ot_proto_parsers; *pp; pp++) {
         const struct ot_proto_parser *p = *pp;
         if (!(p->transports & transport))
             continue;
         enum ot_probe_result r = p->probe(f, dir, data, len);
-        if (r == OT_PROBE_YES) {
-            void *st = calloc(1, p->state_size ? p->state_size : 1);
-            if (!st) {
-                pe->stats.state_alloc_failed++;
-                f->app_flags |= APP_DONE;
-                return;
-            }
-            f->parser = p;
-            f->app_state = st;
-            f->app_proto = (uint16_t)p->id;
-            f->app_flags |= APP_DONE;
-            pe->stats.flows[p->id]++;
-            return;
-        }
+        if (r == OT_PROBE_YES)
+            return p;
         if (r == OT_PROBE_MORE)
-            more = true;
+            *more = true;
     }
-    count_try(f, dir);
-    /* Give up once both sides have had their chances and nobody wants more. */
-    bool exhausted = tries(f, 0) >= pe->probe_max_chunks && tries(f, 1) >= pe->probe_max_chunks;
-    if (transport == OT_PROTO_UDP && !more && tries(f, dir) >= pe->probe_max_chunks)
-        exhausted = true;
-    if (exhausted)
-        f->app_flags |= APP_DONE;
+    return NULL;
 }
 
-void ot_proto_on_data(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
-                      uint32_t len, unsigned flags, uint64_t ts_us)
+static bool choose(struct ot_proto_engine *pe, struct ot_flow *f, const struct ot_proto_parser *p)
 {
-    if (f->app_flags & APP_FAILED)
-        return;
-    if (!f->parser) {
-        if ((f->app_flags & APP_DONE) || !data || len == 0)
-            return;
-        probe(pe, f, dir, data, len);
-        if (!f->parser)
-            return;
+    void *st = calloc(1, p->state_size ? p->state_size : 1);
+    f->app_flags |= APP_DONE;
+    if (!st) {
+        pe->stats.state_alloc_failed++;
+        return false;
     }
-    pe->ctx.ts_us = ts_us;
+    f->parser = p;
+    f->app_state = st;
+    f->app_proto = (uint16_t)p->id;
+    pe->stats.flows[p->id]++;
+    return true;
+}
+
+static void give_up(struct ot_flow *f)
+{
+    f->app_flags |= APP_DONE;
+    free(f->app_state); /* the probe buffer, if any */
+    f->app_state = NULL;
+}
+
+static void feed(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
+                 uint32_t len, unsigned flags)
+{
+    if (f->app_flags & APP_FAILED || len == 0)
+        return;
     int rc = f->parser->parse(&pe->ctx, f, f->app_state, dir, data, len, flags);
     if (rc < 0) {
         pe->stats.errors[f->parser->id]++;
@@ -143,10 +146,107 @@ void ot_proto_on_data(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
     }
 }
 
+/* UDP: every datagram is a whole message; probe each one on its own. */
+static void probe_udp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
+                      uint32_t len)
+{
+    bool more = false;
+    const struct ot_proto_parser *p = ask(f, OT_PROTO_UDP, dir, data, len, &more);
+    if (p) {
+        if (choose(pe, f, p))
+            feed(pe, f, dir, data, len, 0);
+        return;
+    }
+    count_try(f, dir);
+    if (!more && tries(f, dir) >= pe->probe_max_chunks)
+        f->app_flags |= APP_DONE;
+}
+
+/* TCP: probe the stream's first bytes, buffering up to PROBE_BUF per direction. */
+static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
+                      uint32_t len, unsigned flags)
+{
+    struct probe_buf *pb = f->app_state;
+    if (flags & OT_DATA_GAP) {
+        if (pb)
+            pb->len[dir] = 0; /* what we held is no longer contiguous with what follows */
+        return;
+    }
+    bool more = false;
+    if (!pb) {
+        /* Fast path: the first chunk usually decides. */
+        const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, data, len, &more);
+        if (p) {
+            if (choose(pe, f, p))
+                feed(pe, f, dir, data, len, 0);
+            return;
+        }
+        count_try(f, dir);
+        pb = calloc(1, sizeof(*pb));
+        if (!pb) {
+            pe->stats.state_alloc_failed++;
+            give_up(f);
+            return;
+        }
+        pb->first_dir = (int8_t)dir;
+        f->app_state = pb;
+        uint32_t n = len < PROBE_BUF ? len : PROBE_BUF;
+        memcpy(pb->data[dir], data, n);
+        pb->len[dir] = (uint16_t)n;
+        if (!more && len >= PROBE_BUF && tries(f, !dir) >= pe->probe_max_chunks)
+            give_up(f);
+        return;
+    }
+    uint32_t room = PROBE_BUF - pb->len[dir];
+    uint32_t n = len < room ? len : room;
+    memcpy(pb->data[dir] + pb->len[dir], data, n);
+    pb->len[dir] = (uint16_t)(pb->len[dir] + n);
+    const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, pb->data[dir], pb->len[dir], &more);
+    if (p) {
+        f->app_state = NULL;
+        if (choose(pe, f, p)) {
+            /* Replay what was held, the side that spoke first first, then the rest of this chunk. */
+            int a = pb->first_dir, b = !pb->first_dir;
+            feed(pe, f, a, pb->data[a], pb->len[a], 0);
+            feed(pe, f, b, pb->data[b], pb->len[b], 0);
+            feed(pe, f, dir, data + n, len - n, 0);
+        }
+        free(pb);
+        return;
+    }
+    count_try(f, dir);
+    bool full0 = pb->len[0] >= PROBE_BUF || tries(f, 0) >= pe->probe_max_chunks;
+    bool full1 = pb->len[1] >= PROBE_BUF || tries(f, 1) >= pe->probe_max_chunks;
+    if ((full0 && full1 && !more) || (pb->len[0] >= PROBE_BUF && pb->len[1] >= PROBE_BUF))
+        give_up(f);
+}
+
+void ot_proto_on_data(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
+                      uint32_t len, unsigned flags, uint64_t ts_us)
+{
+    pe->ctx.ts_us = ts_us;
+    if (f->parser) {
+        feed(pe, f, dir, data, len, flags);
+        return;
+    }
+    if (f->app_flags & APP_DONE)
+        return;
+    if (f->ip_proto == 6) {
+        probe_tcp(pe, f, dir, data, len, flags);
+    } else if (f->ip_proto == 17) {
+        if (data && len)
+            probe_udp(pe, f, dir, data, len);
+    } else {
+        f->app_flags |= APP_DONE;
+    }
+}
+
 void ot_proto_on_end(struct ot_proto_engine *pe, struct ot_flow *f, uint64_t ts_us)
 {
-    if (!f->parser)
+    if (!f->parser) {
+        give_up(f);
         return;
+    }
     pe->ctx.ts_us = ts_us;
     if (f->parser->close)
         f->parser->close(&pe->ctx, f, f->app_state);
