@@ -252,7 +252,10 @@ static void test_overload(void **unused)
     u8(&p, 255);
     /* file at 108: lease time and a hostname */
     size_t o = 108;
-    memcpy(p.b + o, "\x33\x04\x00\x00\x0e\x10\x0c\x04" "file\xff", 13);
+    memcpy(p.b + o,
+           "\x33\x04\x00\x00\x0e\x10\x0c\x04"
+           "file\xff",
+           13);
     /* sname at 44: a hostname (ignored: file's came first) and a requested ip */
     o = 44;
     memcpy(p.b + o, "\x0c\x05sname\x32\x04\x0a\x00\x00\x07\xff", 14);
