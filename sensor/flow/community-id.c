@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
+#include "core/sha1.h"
 
 #include "flow/flow-int.h"
 
@@ -80,8 +80,7 @@ static int icmp6_counterpart(uint8_t type)
     return -1;
 }
 
-bool ot_icmp_port_equivalents(uint8_t proto, uint8_t type, uint8_t code, uint16_t *sp,
-                              uint16_t *dp)
+bool ot_icmp_port_equivalents(uint8_t proto, uint8_t type, uint8_t code, uint16_t *sp, uint16_t *dp)
 {
     int peer = proto == PROTO_ICMPV6 ? icmp6_counterpart(type) : icmp4_counterpart(type);
     *sp = type;
@@ -95,8 +94,8 @@ bool ot_icmp_port_equivalents(uint8_t proto, uint8_t type, uint8_t code, uint16_
 
 static bool proto_has_ports(uint8_t proto)
 {
-    return proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP ||
-           proto == PROTO_ICMP || proto == PROTO_ICMPV6;
+    return proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP || proto == PROTO_ICMP ||
+           proto == PROTO_ICMPV6;
 }
 
 void ot_community_id(uint16_t seed, const struct ot_addr *a, uint16_t ap, const struct ot_addr *b,
@@ -139,10 +138,10 @@ void ot_community_id(uint16_t seed, const struct ot_addr *a, uint16_t ap, const 
         buf[n++] = (uint8_t)dp;
     }
 
-    unsigned char digest[SHA_DIGEST_LENGTH];
-    SHA1(buf, n, digest);
+    unsigned char digest[OT_SHA1_LEN];
+    ot_sha1(buf, n, digest);
     out[0] = '1';
     out[1] = ':';
     /* 20 bytes -> 28 base64 characters + NUL: fits the 64-byte field. */
-    EVP_EncodeBlock((unsigned char *)out + 2, digest, SHA_DIGEST_LENGTH);
+    EVP_EncodeBlock((unsigned char *)out + 2, digest, OT_SHA1_LEN);
 }
