@@ -221,6 +221,8 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
     ot_jw_u64(w, "ooo_dropped", fs->tcp_ooo_dropped);
     ot_jw_u64(w, "retransmits", fs->tcp_retransmits);
     ot_jw_u64(w, "overlaps", fs->tcp_overlaps);
+    ot_jw_u64(w, "port_reuse", fs->tcp_reused);
+    ot_jw_u64(w, "ooo_memuse", fs->tcp_ooo_memuse);
     ot_jw_obj_close(w);
     ot_jw_obj_open(w, "app_layer");
     ot_jw_obj_open(w, "flows");

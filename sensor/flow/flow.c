@@ -26,7 +26,7 @@
 #include "flow/flow-int.h"
 #include "otasuke/error.h"
 
-#define NONE UINT32_MAX
+#define NONE      UINT32_MAX
 #define MAX_FLOWS (1u << 30)
 
 #define PROTO_ICMP   1
@@ -169,8 +169,8 @@ static inline uint32_t key_hash(const struct ot_flow_table *t, const struct ot_f
 
 static inline bool key_eq(const struct ot_flow_key *a, const struct ot_flow_key *b)
 {
-    return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
-            (a->w[3] ^ b->w[3]) | (a->w[4] ^ b->w[4]) | (a->w[5] ^ b->w[5])) == 0;
+    return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3]) |
+            (a->w[4] ^ b->w[4]) | (a->w[5] ^ b->w[5])) == 0;
 }
 
 #define ID_MASK ((UINT64_C(1) << 53) - 1)
@@ -486,8 +486,8 @@ static void tcp_track(struct ot_flow *f, int dir, const struct ot_packet *p)
     if (f->state != OT_FLOW_NEW)
         return;
     bool data_both = (f->tcp_seen & (SEEN_DATA0 | SEEN_DATA1)) == (SEEN_DATA0 | SEEN_DATA1);
-    bool handshake = dir == 0 && (fl & (OT_TH_SYN | OT_TH_ACK)) == OT_TH_ACK &&
-                     (f->tcp_seen & SEEN_SYNACK);
+    bool handshake =
+        dir == 0 && (fl & (OT_TH_SYN | OT_TH_ACK)) == OT_TH_ACK && (f->tcp_seen & SEEN_SYNACK);
     if (data_both || handshake)
         f->state = OT_FLOW_ESTABLISHED;
 }
@@ -598,8 +598,7 @@ static void noop_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data
 {
 }
 
-static void noop_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason,
-                     uint64_t now_us)
+static void noop_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now_us)
 {
 }
 

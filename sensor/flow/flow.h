@@ -16,10 +16,10 @@
  * Keys: VLAN ids, IP protocol, and the two (address, port) endpoints in a
  * normalised order, so both directions find the same flow.  ICMP and ICMPv6
  * use Community ID's mapping of (type, code) to ports, so an echo request and
- * its reply share a flow, while a message without a reply type (an error) is
- * a one-way flow of its own in each direction; cli_port/srv_port of an ICMP
- * flow hold the type and code of its first packet.  Protocols other than TCP, UDP, SCTP and ICMP
- * have ports 0.
+ * its reply share a flow, while a message with no reply type (an error) makes
+ * a one-way flow of its own in each direction.  cli_port/srv_port of an ICMP
+ * flow hold the type and code of its first packet.  Protocols other than TCP,
+ * UDP, SCTP and ICMP have ports 0.
  *
  * TCP states: new -> established (handshake seen, or payload both ways) ->
  * closing (a FIN) -> closed (both FINs, or a RST).  A bare SYN on a closing

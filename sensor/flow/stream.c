@@ -27,6 +27,13 @@ struct ot_stream_seg {
     uint8_t data[];
 };
 
+/*
+ * The largest TCP window (65535 << 14).  Data or an acknowledgement further
+ * ahead than this cannot belong to the stream; believing it would give up
+ * everything in between as one huge gap.
+ */
+#define MAX_WINDOW (1u << 30)
+
 /* What one held segment costs against the memcap besides its payload (malloc's header included). */
 #define SEG_OVERHEAD ((uint64_t)sizeof(struct ot_stream_seg) + 16)
 
@@ -124,8 +131,7 @@ static void drain(struct ot_reasm *r, struct ot_flow *f, int dir, uint64_t ts_us
 }
 
 /* Give up the bytes before `target` (a hole): report the gap, then deliver what follows. */
-static void skip_to(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t target,
-                    uint64_t ts_us)
+static void skip_to(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t target, uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
     uint32_t n = target - s->next_seq;
@@ -167,8 +173,7 @@ static void measure(const struct ot_stream *s, uint32_t seq, uint32_t len, uint3
     }
 }
 
-static bool fits(const struct ot_reasm *r, const struct ot_stream *s, uint32_t bytes,
-                 uint32_t segs)
+static bool fits(const struct ot_reasm *r, const struct ot_stream *s, uint32_t bytes, uint32_t segs)
 {
     return (uint64_t)s->ooo_bytes + bytes <= r->ooo_max &&
            (uint64_t)s->ooo_segs + segs <= r->ooo_max_segs &&
@@ -271,6 +276,11 @@ void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq
                 break;
             continue;
         }
+        if (seq - s->next_seq >= MAX_WINDOW) {
+            r->stats->tcp_ooo_dropped += len;
+            dropped = true;
+            break;
+        }
         uint32_t bytes, segs;
         measure(s, seq, len, &bytes, &segs);
         if (bytes < len)
@@ -305,6 +315,8 @@ void ot_stream_ack(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack,
     /* The FIN takes a sequence number of its own: acknowledging it loses no data. */
     if (s->fin_seen && ot_seq_lt(s->fin_seq, ack))
         ack = s->fin_seq;
+    if (ack - s->next_seq >= MAX_WINDOW)
+        return;
     while (!s->depth_reached && ot_seq_lt(s->next_seq, ack)) {
         uint32_t target = s->ooo && ot_seq_lt(s->ooo->seq, ack) ? s->ooo->seq : ack;
         skip_to(r, f, dir, target, ts_us);

@@ -88,8 +88,8 @@ static void test_vectors(void **state)
         memset(out, 'x', sizeof(out));
         ot_community_id(v->seed, &a, v->sp, &b, v->dp, v->proto, v6a, out);
         if (strcmp(out, v->want) != 0)
-            fail_msg("vector %zu (%s -> %s proto %u seed %u): got %s, want %s", i, v->src,
-                     v->dst, v->proto, v->seed, out, v->want);
+            fail_msg("vector %zu (%s -> %s proto %u seed %u): got %s, want %s", i, v->src, v->dst,
+                     v->proto, v->seed, out, v->want);
     }
 }
 

@@ -118,7 +118,7 @@ static void test_partial_overlap(void **state)
     assert_stream(fx_flow(x), 0, "abcdef");
     assert_int_equal(ot_flow_table_stats(x->t)->tcp_overlaps, 1);
 
-    conn_send(&x->c, 0, ACKPSH, 10, "KLMN", 4);        /* held 10..14 */
+    conn_send(&x->c, 0, ACKPSH, 10, "KLMN", 4);       /* held 10..14 */
     conn_send(&x->c, 0, ACKPSH, 6, "ghijzzzzop", 10); /* 6..16: zzzz loses to KLMN */
     assert_stream(fx_flow(x), 0, "abcdefghijKLMNop");
     assert_string_equal(x->r->log, "P0 D0:4 P0 D0:2 P0 P0 D0:4 D0:4 D0:2 ");
@@ -241,7 +241,7 @@ static void test_ooo_bound_skips_hole(void **state)
     cfg.stream_ooo_max = 10;
     struct fixture *x = fx_new(&cfg, 1000, 9000);
     conn_send(&x->c, 0, ACKPSH, 0, "a", 1);
-    conn_send(&x->c, 0, ACKPSH, 3, "ddddd", 5);   /* held 3..8 */
+    conn_send(&x->c, 0, ACKPSH, 3, "ddddd", 5);    /* held 3..8 */
     conn_send(&x->c, 0, ACKPSH, 10, "kkkkkkk", 7); /* 12 > 10 held: hole 1..3 given up */
     assert_stream(fx_flow(x), 0, "a__ddddd");
     assert_int_equal(x->r->last_flow->stream[0].ooo_bytes, 7);
@@ -336,6 +336,24 @@ static void test_memcap(void **state)
     fx_free(x);
 }
 
+/* Nothing a TCP window (2^30) or more ahead is believed: not data, not an acknowledgement. */
+static void test_far_ahead_ignored(void **state)
+{
+    struct fixture *x = fx_new(NULL, 1000, 9000);
+    conn_send(&x->c, 0, ACKPSH, 0, "abc", 3);
+    conn_send(&x->c, 0, ACKPSH, (1u << 30) + 3, "bogus", 5);
+    conn_send_ack(&x->c, 1, OT_TH_ACK, 0, (1u << 30) + 3, NULL, 0);
+    const struct ot_flow_stats *st = ot_flow_table_stats(x->t);
+    assert_int_equal(st->tcp_ooo_dropped, 5);
+    assert_int_equal(st->tcp_reassembly_gaps, 0);
+    conn_send(&x->c, 0, ACKPSH, 3, "def", 3);
+    conn_send(&x->c, 0, ACKPSH, (1u << 30) - 1, "far", 3); /* just inside: held */
+    ot_flow_flush(x->t, x->c.ts);
+    assert_int_equal(fx_flow(x)->gap_bytes[0], (1u << 30) - 7); /* counted, not stored */
+    assert_stream(fx_flow(x), 0, "abcdeffar");
+    fx_free(x);
+}
+
 /* When a flow ends, held data is delivered (after a gap) before on_end. */
 static void test_flush_at_end(void **state)
 {
@@ -345,8 +363,7 @@ static void test_flush_at_end(void **state)
     conn_send(&x->c, 0, ACKPSH, 8, "ij", 2);
     conn_send(&x->c, 1, ACKPSH, 3, "XY", 2);
     ot_flow_flush(x->t, x->c.ts);
-    assert_string_equal(x->r->log,
-                        "P0 D0:2 P0 P0 P1 G0:2 D0:2 G0:2 D0:2 G1:3 D1:2 E:shutdown ");
+    assert_string_equal(x->r->log, "P0 D0:2 P0 P0 P1 G0:2 D0:2 G0:2 D0:2 G1:3 D1:2 E:shutdown ");
     assert_stream(fx_flow(x), 0, "ab__ef__ij");
     assert_stream(fx_flow(x), 1, "___XY");
     assert_int_equal(ot_flow_table_stats(x->t)->tcp_ooo_memuse, 0);
@@ -359,8 +376,8 @@ static void test_isn_learning(void **state)
     struct rec *r = rec_new();
     struct ot_flow_table *t = table_new(r, NULL);
     /* SYN missed: the SYN-ACK's acknowledgement says where the client starts. */
-    struct ot_packet p = mk_tcp("10.0.0.2", 80, "10.0.0.1", 40000, OT_TH_SYN | OT_TH_ACK, 500,
-                                1001, NULL, 0, T0);
+    struct ot_packet p =
+        mk_tcp("10.0.0.2", 80, "10.0.0.1", 40000, OT_TH_SYN | OT_TH_ACK, 500, 1001, NULL, 0, T0);
     ot_flow_process(t, &p);
     p = mk_tcp("10.0.0.1", 40000, "10.0.0.2", 80, ACKPSH, 1004, 501, "def", 3, T0 + 1);
     ot_flow_process(t, &p);
@@ -403,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_ooo_bound_drop_counter),
         cmocka_unit_test(test_ooo_segment_count_bound),
         cmocka_unit_test(test_memcap),
+        cmocka_unit_test(test_far_ahead_ignored),
         cmocka_unit_test(test_flush_at_end),
         cmocka_unit_test(test_isn_learning),
     };
