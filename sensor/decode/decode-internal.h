@@ -49,6 +49,7 @@
 #define OT_IPPROTO_UDP    17
 #define OT_IPPROTO_IPV6   41
 #define OT_IPPROTO_GRE    47
+#define OT_IPPROTO_AH     51
 #define OT_IPPROTO_ICMPV6 58
 
 #define OT_PPP_IPV4 0x0021
@@ -227,8 +228,8 @@ struct ot_frag {
     uint32_t wire_len;   /* payload bytes per the IP header (>= len when cut) */
     uint32_t offset;     /* byte offset in the datagram's payload */
     uint32_t id;
-    uint16_t hdr_len; /* IPv4 header / IPv6 unfragmentable part, with the fixed header */
-    uint16_t nh_off;  /* IPv6: offset in hdr of the next-header byte naming the fragment header */
+    uint32_t hdr_len; /* IPv4 header / IPv6 unfragmentable part, with the fixed header */
+    uint32_t nh_off;  /* IPv6: offset in hdr of the next-header byte naming the fragment header */
     uint8_t proto;    /* IPv4 protocol / the fragment header's next header */
     bool more;
     bool v6;

@@ -9,7 +9,8 @@
  * length inside the header).  A total length shorter than what was captured
  * trims the rest (Ethernet padding, trailers).  The header checksum is not
  * verified: captures taken on the sending host carry offloaded, unfilled
- * checksums.  Fragments go to reassembly (defrag.c).
+ * checksums.  Fragments go to reassembly (defrag.c).  An authentication
+ * header (AH) is skipped, as in IPv6, so p describes the protocol it protects.
  */
 #include <string.h>
 
@@ -54,6 +55,26 @@ static bool tso_frame(const struct ot_packet *p, const uint8_t *data, uint32_t l
            !ot_frame_cut(p) && len > 20;
 }
 
+/*
+ * Skip AH (RFC 4302): it authenticates but does not hide what follows.  A
+ * header longer than what is there is ipv4_truncated when the capture cut
+ * it, ipv4_bad_total_len when the datagram itself is too short.
+ */
+static enum ot_decode_result ipv4_l4(struct ot_decoder *d, struct ot_packet *p, uint8_t proto,
+                                     const uint8_t *data, uint32_t len, unsigned depth)
+{
+    while (OT_UNLIKELY(proto == OT_IPPROTO_AH)) {
+        uint32_t hl = len >= 8 ? ((uint32_t)data[1] + 2) * 4 : 8;
+        if (hl > len)
+            return ot_dec_err(d, (p->flags & OT_PKT_L4_TRUNC) ? OT_DEC_ipv4_truncated
+                                                              : OT_DEC_ipv4_bad_total_len);
+        proto = data[0];
+        data += hl;
+        len -= hl;
+    }
+    return ot_decode_l4(d, p, proto, data, len, depth);
+}
+
 static enum ot_decode_result fragment(struct ot_decoder *d, struct ot_packet *p,
                                       const uint8_t *data, uint32_t hlen, uint32_t len,
                                       uint32_t total, uint16_t fo, unsigned depth)
@@ -65,7 +86,7 @@ static enum ot_decode_result fragment(struct ot_decoder *d, struct ot_packet *p,
         .wire_len = total - hlen,
         .offset = (uint32_t)(fo & IPV4_OFFSET) * 8u,
         .id = ot_be16(data + 4),
-        .hdr_len = (uint16_t)hlen,
+        .hdr_len = hlen,
         .proto = data[9],
         .more = (fo & IPV4_MF) != 0,
         .v6 = false,
@@ -78,7 +99,7 @@ static enum ot_decode_result fragment(struct ot_decoder *d, struct ot_packet *p,
     p->ip_len = out.hdr_len + out.len;
     p->l3 = out.l3;
     p->l3_caplen = out.l3 ? p->ip_len : 0;
-    return ot_decode_l4(d, p, out.proto, out.data, out.len, depth);
+    return ipv4_l4(d, p, out.proto, out.data, out.len, depth);
 }
 
 enum ot_decode_result ot_decode_ipv4(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
@@ -128,5 +149,5 @@ enum ot_decode_result ot_decode_ipv4(struct ot_decoder *d, struct ot_packet *p, 
     uint16_t fo = ot_be16(data + 6);
     if (OT_UNLIKELY(fo & (IPV4_MF | IPV4_OFFSET)))
         return fragment(d, p, data, hlen, len, total, fo, depth);
-    return ot_decode_l4(d, p, data[9], data + hlen, len - hlen, depth);
+    return ipv4_l4(d, p, data[9], data + hlen, len - hlen, depth);
 }

@@ -9,6 +9,23 @@
  * of struct ot_decoder.counters (named in OT_DECODE_COUNTERS) and the call
  * returns OT_DECODE_ERROR.  The decoder owns its fragment-reassembly state;
  * ot_decoder_free() releases it.
+ *
+ * Lengths: a header that claims more bytes than were captured is decoded as
+ * far as the bytes go, with OT_PKT_L4_TRUNC, when the capture's snap length
+ * cut the frame (caplen < wirelen); otherwise the header lies and the frame
+ * is malformed (hosts drop such packets, so must we).  Lengths shorter than
+ * the capture trim it (Ethernet padding and trailers are never payload).
+ *
+ * Tunnels (GRE, ERSPAN, VXLAN on UDP 4789, IP in IP, MPLS pseudowires):
+ * p describes the innermost IP packet, with OT_PKT_TUNNELLED and
+ * p->tunnel_depth; VLAN tags seen inside add to p->vlan; MACs stay the
+ * outermost.  When a tunnel's content is not IP, p describes the tunnel
+ * packet itself and the result is OK.
+ *
+ * OT_PKT_REASSEMBLED: some IP layer of the packet was reassembled, so
+ * p->l3 and p->payload point into the decoder's memory (p->l3 then holds
+ * the whole datagram with headers rewritten to describe it, or is NULL if
+ * its IPv6 headers before the fragment header passed 256 bytes).
  */
 #ifndef OT_SENSOR_DECODE_H
 #define OT_SENSOR_DECODE_H
@@ -192,7 +209,7 @@ struct ot_decode_config {
     uint32_t frag_timeout_us;    /* drop incomplete datagrams after (default 30 s) */
 };
 
-struct ot_defrag; /* opaque, decode/defrag.c */
+struct ot_defrag; /* opaque: decode/decode-internal.h, decode/defrag.c */
 
 struct ot_decoder {
     struct ot_decode_config cfg;

@@ -14,10 +14,10 @@
  * filled, and room in front for the first fragment's headers: the complete
  * datagram is handed out as one contiguous IP packet (nDPI reads it whole),
  * its headers rewritten to describe it (IPv4 length, flags and checksum;
- * IPv6 payload length, fragment header removed).  Bytes already held win over later copies (first wins, as BSD and
- * old Linux did; frag_overlap counts each fragment that overlapped).  When
- * the ranges cover [0, end) and the last fragment is known, the buffer is
- * handed to the caller and freed at the next ot_decode() call.
+ * IPv6 payload length, fragment header removed).  Bytes already held win over later copies (first
+ * wins, as BSD and old Linux did; frag_overlap counts each fragment that overlapped).  When the
+ * ranges cover [0, end) and the last fragment is known, the buffer is handed to the caller and
+ * freed at the next ot_decode() call.
  *
  * Memory: each context holds at most one buffer of at most 64 KiB plus its
  * range list; the sum over all contexts stays within cfg.frag_max_bytes.
@@ -56,8 +56,8 @@ struct ot_frag_ctx {
     bool has_first, has_last;
     bool hdr_saved;      /* the offset-0 fragment's headers are in front of the payload */
     uint8_t first_proto; /* protocol of the payload, from the offset-0 fragment */
-    uint16_t hdr_len;    /* header length of the offset-0 fragment */
-    uint16_t nh_off;     /* IPv6: the next-header byte that named the fragment header */
+    uint32_t hdr_len;    /* header length of the offset-0 fragment */
+    uint32_t nh_off;     /* IPv6: the next-header byte that named the fragment header */
     uint32_t end;        /* payload length, once has_last */
     uint64_t first_us;
     struct ot_frag_store *st;
@@ -397,9 +397,9 @@ enum ot_decode_result ot_defrag_add(struct ot_decoder *d, const struct ot_packet
     if (OT_UNLIKELY(!df))
         return ot_dec_err(d, OT_DEC_frag_table_full);
     /* The reassembled datagram must fit the IP length field. */
-    uint32_t overhead = f->v6 ? (uint32_t)f->hdr_len - 40 : f->hdr_len;
+    uint32_t overhead = f->v6 ? f->hdr_len - 40 : f->hdr_len; /* IPv6: hdr_len >= 40 */
     uint32_t fend = f->offset + f->wire_len;
-    if (fend + overhead > FRAG_MAX_PAYLOAD)
+    if (overhead > FRAG_MAX_PAYLOAD || fend + overhead > FRAG_MAX_PAYLOAD)
         return ot_dec_err(d, OT_DEC_frag_too_large);
     if (f->wire_len == 0)
         return ot_dec_err(d, OT_DEC_frag_invalid);

@@ -470,6 +470,36 @@ static void test_v6(void **state)
     free(dg);
 }
 
+/* Headers before the fragment header longer than the room kept for them: no l3. */
+static void test_v6_long_unfragmentable(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new(), *dg = fb_new();
+    struct ot_packet p;
+    udp_dgram(dg, 7, 0);
+    for (int piece = 0; piece < 2; piece++) {
+        fb_reset(f);
+        fb_eth(f, 0x86dd);
+        uint32_t ip = fb_ipv6_begin(f, 60, 1, 2);
+        for (int i = 0; i < 31; i++)
+            fb_ipv6_ext(f, 60, 255); /* 2048 bytes each */
+        fb_ipv6_ext(f, 44, 252);     /* 2024 */
+        fb_ipv6_frag(f, 17, piece ? 8 : 0, piece == 0, 77);
+        fb_putn(f, dg->b + (piece ? 8 : 0), piece ? 7 : 8);
+        fb_ipv6_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), piece ? OT_DECODE_OK : OT_DECODE_HELD);
+    }
+    assert_no_counter(t);
+    assert_null(p.l3);
+    assert_int_equal(p.l3_caplen, 0);
+    assert_int_equal(p.ip_len, 40 + 65512 + 15);
+    assert_int_equal(p.sp, 7000);
+    assert_int_equal(p.payload_len, 7);
+    assert_memory_equal(p.payload, dg->b + 8, 7);
+    free(f);
+    free(dg);
+}
+
 /* Inner fragments inside GRE: the inner datagram is reassembled, keyed by the inner addresses. */
 static void test_fragments_in_tunnel(void **state)
 {
@@ -563,6 +593,7 @@ int main(void)
         T(test_v4_snaplen_fragment),
         T(test_key_has_vlan),
         T(test_v6),
+        T(test_v6_long_unfragmentable),
         T(test_fragments_in_tunnel),
         T(test_nested_reassembly),
     };

@@ -191,6 +191,37 @@ static void test_ipv4_tso(void **state)
     free(f);
 }
 
+/* AH authenticates without hiding: p describes what it protects, as in IPv6. */
+static void test_ipv4_ah(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_eth(f, 0x0800);
+    uint32_t ip = fb_ipv4_begin(f, 51, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+    fb_put8(f, 1); /* next: ICMP */
+    fb_put8(f, 4); /* (4 + 2) * 4 = 24 bytes */
+    fb_zero(f, 22);
+    fb_icmp(f, 8, 0);
+    fb_pattern(f, 10, 0);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_int_equal(p.ip_proto, 1);
+    assert_true(p.flags & OT_PKT_ICMP);
+    assert_int_equal(p.sp, 8);
+    assert_int_equal(p.payload_len, 10);
+    assert_int_equal(p.ip_len, 20 + 24 + 18);
+
+    /* Cut inside the AH header; an AH longer than the datagram. */
+    assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, 14 + 20 + 20, f->len, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv4_truncated);
+    f->b[14 + 20 + 1] = 40;
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv4_bad_total_len);
+    free(f);
+}
+
 static void test_other_ip_proto(void **state)
 {
     struct tdec *t = *state;
@@ -378,10 +409,10 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_ipv4_fields),     T(test_ipv4_options),    T(test_ipv4_bad_headers),
-        T(test_ipv4_snaplen),    T(test_ipv4_tso),        T(test_other_ip_proto),
-        T(test_ipv6_fields),     T(test_ipv6_ext_chain),  T(test_ipv6_hbh_not_first),
-        T(test_ipv6_chain_ends), T(test_ipv6_long_chain),
+        T(test_ipv4_fields),        T(test_ipv4_options),    T(test_ipv4_bad_headers),
+        T(test_ipv4_snaplen),       T(test_ipv4_tso),        T(test_ipv4_ah),
+        T(test_other_ip_proto),     T(test_ipv6_fields),     T(test_ipv6_ext_chain),
+        T(test_ipv6_hbh_not_first), T(test_ipv6_chain_ends), T(test_ipv6_long_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

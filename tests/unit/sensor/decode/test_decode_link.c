@@ -66,6 +66,42 @@ static void test_ethernet_padding(void **state)
     free(f);
 }
 
+/* Cisco FabricPath: switch-id addresses, 2 bytes of tag, then the host's frame. */
+static void test_fabricpath(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_zero(f, 12);
+    fb_put16(f, 0x8903);
+    fb_put16(f, 0x4020);
+    fb_eth(f, 0x8100);
+    fb_vlan(f, 7, 0x0800);
+    fb_v4_udp(f, 5);
+    fb_put32(f, 0x01020304); /* FCS */
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 5);
+    assert_ptr_equal(p.eth_dst, t->frame + 16); /* the host's MACs */
+    assert_memory_equal(p.eth_src, fb_mac_src, 6);
+    assert_int_equal(p.vlan[0], 7);
+    assert_false(p.flags & OT_PKT_TUNNELLED);
+    for (uint32_t n = 14; n < 30; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_ethernet_truncated);
+    }
+    /* A frame of nothing but FabricPath headers. */
+    fb_reset(f);
+    for (int i = 0; i < 1000; i++) {
+        fb_zero(f, 12);
+        fb_put16(f, 0x8903);
+        fb_put16(f, 0);
+    }
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ethernet_truncated);
+    free(f);
+}
+
 static void test_non_ip(void **state)
 {
     struct tdec *t = *state;
@@ -301,16 +337,10 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_ethernet_ipv4),
-        T(test_ethernet_ipv6),
-        T(test_ethernet_padding),
-        T(test_non_ip),
-        T(test_ethernet_truncated),
-        T(test_sll),
-        T(test_sll2),
-        T(test_raw),
-        T(test_null),
-        T(test_loop),
+        T(test_ethernet_ipv4), T(test_ethernet_ipv6), T(test_ethernet_padding),
+        T(test_non_ip),        T(test_fabricpath),    T(test_ethernet_truncated),
+        T(test_sll),           T(test_sll2),          T(test_raw),
+        T(test_null),          T(test_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,8 +84,7 @@ static void check_rules(const struct tdec *t, enum ot_decode_result r, const str
             for (uint32_t k = 0; k < p->l3_caplen; k++)
                 sum += p->l3[k];
             assert_true(sum != 0xffffffffu);
-            assert_true(p->payload >= p->l3 &&
-                        p->payload + p->payload_len <= p->l3 + p->l3_caplen);
+            assert_true(p->payload >= p->l3 && p->payload + p->payload_len <= p->l3 + p->l3_caplen);
         }
         if (p->flags & OT_PKT_HAS_MAC) {
             assert_ptr_equal(p->eth_src, p->eth_dst + 6);
@@ -388,6 +387,35 @@ static void b_padding(struct fb *f, int *dlt)
     fb_mark(f, M_OK);
 }
 
+static void b_fabricpath(struct fb *f, int *dlt)
+{
+    *dlt = OT_DLT_EN10MB;
+    fb_zero(f, 12);
+    fb_put16(f, 0x8903);
+    fb_put16(f, 0);
+    fb_eth(f, 0x86dd);
+    fb_mark(f, OT_DEC_ethernet_truncated);
+    fb_v6_tcp(f, 10);
+}
+
+static void b_ah4(struct fb *f, int *dlt)
+{
+    *dlt = OT_DLT_EN10MB;
+    fb_eth(f, 0x0800);
+    fb_mark(f, OT_DEC_ethernet_truncated);
+    uint32_t ip = fb_ipv4_begin(f, 51, IP4(1, 1, 1, 1), IP4(2, 2, 2, 2));
+    fb_put8(f, 17);
+    fb_put8(f, 2);
+    fb_zero(f, 14);
+    fb_mark(f, OT_DEC_ipv4_truncated);
+    uint32_t u = fb_udp_begin(f, 1, 2);
+    fb_mark(f, OT_DEC_udp_truncated);
+    fb_pattern(f, 10, 0);
+    fb_mark(f, M_OK_TRUNC);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+}
+
 static void b_esp(struct fb *f, int *dlt)
 {
     *dlt = OT_DLT_EN10MB;
@@ -401,9 +429,10 @@ static void b_esp(struct fb *f, int *dlt)
 }
 
 static const build_fn builders[] = {
-    b_eth_v4_udp, b_eth_v6_tcp, b_qinq,    b_sll,     b_sll2,   b_null,    b_loop,  b_raw,
-    b_pppoe,      b_mpls,       b_mpls_pw, b_options, b_v6_ext, b_icmp,    b_icmp6, b_gre,
-    b_erspan2,    b_erspan3,    b_pptp,    b_vxlan,   b_4in6,   b_padding, b_esp,
+    b_eth_v4_udp, b_eth_v6_tcp, b_qinq,       b_sll,     b_sll2,    b_null,   b_loop,
+    b_raw,        b_pppoe,      b_mpls,       b_mpls_pw, b_options, b_v6_ext, b_icmp,
+    b_icmp6,      b_gre,        b_erspan2,    b_erspan3, b_pptp,    b_vxlan,  b_4in6,
+    b_padding,    b_esp,        b_fabricpath, b_ah4,
 };
 
 static int expected_at(const struct fb *f, uint32_t cut)

@@ -298,7 +298,7 @@ static void test_erspan3(void **state)
             assert_only_counter(t, OT_DEC_erspan_truncated);
         }
     }
-    /* Frame type 2: a bare IP packet. */
+    /* Frame type 2: a bare IP packet, either version. */
     uint32_t ip = outer_v4(f, 47);
     erspan3(f, 2, false);
     fb_v6_tcp(f, 1);
@@ -306,6 +306,13 @@ static void test_erspan3(void **state)
     assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
     assert_v6_tcp(&p, 1);
     assert_false(p.vlan_count);
+    ip = outer_v4(f, 47);
+    erspan3(f, 2, false);
+    fb_v4_udp(f, 1);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_v4_udp(&p, 1);
+    assert_tunnelled(t, &p, 1);
 
     ip = outer_v4(f, 47);
     erspan3(f, 5, false);
@@ -558,13 +565,87 @@ static void test_depth_bound(void **state)
     free(f);
 }
 
+enum last_tunnel { LAST_GRE, LAST_VXLAN, LAST_6IN4, LAST_MPLS_PW };
+
+/* n IP-in-IP levels, then one last tunnel of `kind`, then IPv4/UDP. */
+static void build_nest(struct fb *f, int n, enum last_tunnel kind)
+{
+    uint32_t off[8], u = 0, ip6 = 0;
+    fb_reset(f);
+    fb_eth(f, 0x0800);
+    for (int i = 0; i < n; i++)
+        off[i] = fb_ipv4_begin(f, 4, IP4(10, 0, 1, i), IP4(10, 0, 2, i));
+    switch (kind) {
+    case LAST_GRE:
+        off[n] = fb_ipv4_begin(f, 47, 1, 2);
+        fb_gre(f, 0, 0x0800);
+        break;
+    case LAST_VXLAN:
+        off[n] = fb_ipv4_begin(f, 17, 1, 2);
+        u = fb_udp_begin(f, 1, 4789);
+        fb_vxlan(f, 1);
+        fb_eth(f, 0x0800);
+        break;
+    case LAST_6IN4:
+        off[n] = fb_ipv4_begin(f, 41, 1, 2);
+        ip6 = fb_ipv6_begin(f, 4, 1, 2);
+        break;
+    case LAST_MPLS_PW:
+        off[n] = fb_ipv4_begin(f, 47, 1, 2);
+        fb_gre(f, 0, 0x8847);
+        fb_mpls(f, 5, true);
+        fb_put32(f, 0);
+        fb_eth(f, 0x0800);
+        break;
+    }
+    fb_v4_udp(f, 1);
+    if (kind == LAST_VXLAN)
+        fb_udp_end(f, u);
+    if (kind == LAST_6IN4)
+        fb_ipv6_end(f, ip6);
+    for (int i = n; i >= 0; i--)
+        fb_ipv4_end(f, off[i]);
+}
+
+/* Every kind of tunnel counts toward the bound, and stops at it. */
+static void test_depth_bound_each_kind(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    const enum last_tunnel kinds[] = {LAST_GRE, LAST_VXLAN, LAST_6IN4, LAST_MPLS_PW};
+    for (int k = 0; k < 4; k++) {
+        int levels = kinds[k] == LAST_6IN4 || kinds[k] == LAST_MPLS_PW ? 2 : 1;
+        int n = OT_DECODE_MAX_TUNNEL_DEPTH - levels;
+        build_nest(f, n, kinds[k]);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_v4_udp(&p, 1);
+        assert_tunnelled(t, &p, OT_DECODE_MAX_TUNNEL_DEPTH);
+        build_nest(f, n + 1, kinds[k]);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_tunnel_too_deep);
+    }
+    free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_gre_plain),       T(test_gre_options), T(test_gre_bridging), T(test_gre_unsupported),
-        T(test_gre_pptp),        T(test_erspan),      T(test_erspan3),      T(test_vxlan),
-        T(test_vxlan_not_vxlan), T(test_ip_in_ip),    T(test_nested),       T(test_depth_bound),
+        T(test_gre_plain),
+        T(test_gre_options),
+        T(test_gre_bridging),
+        T(test_gre_unsupported),
+        T(test_gre_pptp),
+        T(test_erspan),
+        T(test_erspan3),
+        T(test_vxlan),
+        T(test_vxlan_not_vxlan),
+        T(test_ip_in_ip),
+        T(test_nested),
+        T(test_depth_bound),
+        T(test_depth_bound_each_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
