@@ -23,6 +23,7 @@ void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
     cfg->progress = true;
     cfg->ndpi = true;
     cfg->ndpi_max_packets = 12;
+    cfg->ndpi_parsed_flows = true;
     cfg->log_level = OT_LOG_INFO;
     cfg->event_types = OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
     ot_decode_config_defaults(&cfg->decode);
@@ -65,6 +66,7 @@ static const struct key keys[] = {
     BOOL("progress", progress, "progress line on a terminal during file runs"),
     BOOL("ndpi", ndpi, "label every flow with nDPI"),
     U32("ndpi.max-packets", ndpi_max_packets, 1, 255, "packets per flow given to nDPI"),
+    BOOL("ndpi.parsed-flows", ndpi_parsed_flows, "also label flows our parsers understood (no: faster)"),
     {"log-level", K_LOGLEVEL, OFF(log_level), 0, 0, 3, "error, warning, info or debug"},
     {"events", K_EVENTS, OFF(event_types), 0, 0, 0, "event kinds written: flow,stats,app"},
     U32("defrag.max-datagrams", decode.frag_max_datagrams, 1, 1u << 22, "IP datagrams in reassembly at once"),

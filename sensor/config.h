@@ -33,6 +33,7 @@ struct ot_sensor_config {
     bool progress;          /* show progress on a terminal during file runs */
     bool ndpi;              /* label flows with nDPI */
     uint32_t ndpi_max_packets; /* packets per flow given to nDPI */
+    bool ndpi_parsed_flows;    /* also label flows one of our parsers understood */
     uint32_t log_level;
     uint32_t event_types;   /* bit mask of OT_EV_* enabled */
 

@@ -9,7 +9,11 @@
 static void cb_packet(void *ctx, struct ot_flow *f, int dir, const struct ot_packet *p)
 {
     struct ot_sensor *s = ctx;
-    if (s->labeler)
+    if (!s->labeler)
+        return;
+    if (f->parser && !s->cfg->ndpi_parsed_flows)
+        ot_labeler_stop(s->labeler, f);
+    else
         ot_labeler_packet(s->labeler, f, dir, p);
 }
 
@@ -241,6 +245,7 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
         ot_jw_u64(w, "classified", ls->flows_classified);
         ot_jw_u64(w, "guessed", ls->flows_guessed);
         ot_jw_u64(w, "unknown", ls->flows_unknown);
+        ot_jw_u64(w, "left_to_parsers", ls->flows_skipped);
         ot_jw_u64(w, "packets_inspected", ls->packets_inspected);
         ot_jw_obj_close(w);
     }

@@ -89,6 +89,15 @@ void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const s
         ot_labeler_flow_end(l, f);
 }
 
+void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f)
+{
+    if (f->ndpi_pkts == NDPI_DONE)
+        return;
+    release(f);
+    f->ndpi_pkts = NDPI_DONE;
+    l->st.flows_skipped++;
+}
+
 void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
 {
     if (f->ndpi_pkts == NDPI_DONE || !f->ndpi) {

@@ -21,6 +21,7 @@ struct ot_label_stats {
     uint64_t flows_classified; /* label found by inspection */
     uint64_t flows_guessed;    /* label guessed (by port) at give-up */
     uint64_t flows_unknown;
+    uint64_t flows_skipped;    /* left to our own parsers (ndpi.parsed-flows = no) */
     uint64_t packets_inspected;
     uint64_t alloc_failed;
 };
@@ -31,6 +32,8 @@ int ot_labeler_new(uint32_t max_packets, struct ot_labeler **out /* OUT */);
 void ot_labeler_free(struct ot_labeler *l);
 /* One packet of the flow (flow table on_packet callback). */
 void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const struct ot_packet *p);
+/* Stop labelling this flow (one of our parsers understood it): no label, state released. */
+void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f);
 /* The flow ends: decide its label if not done and release the nDPI state. */
 void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f);
 /* Adds "app_label", "app_category" and "risks" (when any) to the open object. */
