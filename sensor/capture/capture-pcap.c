@@ -25,6 +25,7 @@ struct ot_capture {
     uint64_t bytes_before_cur; /* sizes of files already finished */
     uint64_t cur_size;
     long last_offset;          /* offset of the record being read in the current file */
+    uint32_t rec_hdr;          /* classic pcap: bytes of a record header (0: pcapng, use ftell) */
     struct ot_capture_stats st;
     const char *bpf;
     char errbuf[PCAP_ERRBUF_SIZE];
@@ -120,6 +121,30 @@ static int apply_filter(struct ot_capture *c, char *err, size_t errlen, const ch
     return OT_OK;
 }
 
+/*
+ * Classic pcap files have fixed-size record headers, so the offset of each
+ * record can be counted instead of asked of stdio (ftell() per packet costs
+ * more than decoding it).  Returns the record header size, or 0 for pcapng
+ * and anything else, where ftell() is used.
+ */
+static uint32_t classic_record_header(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    uint8_t m[4];
+    bool ok = fp && fread(m, 1, 4, fp) == 4;
+    if (fp)
+        fclose(fp);
+    if (!ok)
+        return 0;
+    uint32_t le = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    uint32_t be = (uint32_t)m[3] | (uint32_t)m[2] << 8 | (uint32_t)m[1] << 16 | (uint32_t)m[0] << 24;
+    if (le == 0xa1b2c3d4 || be == 0xa1b2c3d4 || le == 0xa1b23c4d || be == 0xa1b23c4d)
+        return 16;
+    if (le == 0xa1b2cd34 || be == 0xa1b2cd34) /* Kuznetzov's patched format */
+        return 24;
+    return 0;
+}
+
 static int open_file(struct ot_capture *c, char *err, size_t errlen)
 {
     const char *path = c->files[c->cur];
@@ -131,8 +156,9 @@ static int open_file(struct ot_capture *c, char *err, size_t errlen)
     c->dlt = pcap_datalink(c->pcap);
     struct stat st;
     c->cur_size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    c->rec_hdr = classic_record_header(path);
     c->st.files++;
-    c->last_offset = 0;
+    c->last_offset = 24; /* classic pcap: after the file header */
     return apply_filter(c, err, errlen, path);
 }
 
@@ -232,11 +258,13 @@ int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err,
             return 0;
         struct pcap_pkthdr *h;
         const u_char *data;
-        if (!c->live)
+        if (!c->live && !c->rec_hdr)
             c->last_offset = file_pos(c);
         int rc = pcap_next_ex(c->pcap, &h, &data);
         if (rc == 1) {
             fill_packet(pkt, h, data, c->dlt);
+            if (c->rec_hdr)
+                c->last_offset += (long)(c->rec_hdr + h->caplen);
             return 1;
         }
         if (rc == 0) {
