@@ -169,6 +169,18 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 
 static const char hexdig[] = "0123456789abcdef";
 
+/* Bytes that cannot be copied as they are: controls, '"', '\\', and non-ASCII (checked as UTF-8). */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const uint8_t special[256] = {
+    R16(1), R16(1),
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    R16(0), R16(0),
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+    R16(0), R16(0),
+    R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
+};
+#undef R16
+
 static void put_escaped(struct ot_jw *w, const uint8_t *s, size_t n)
 {
     /* Worst case every byte becomes \u00XX. */
@@ -178,12 +190,16 @@ static void put_escaped(struct ot_jw *w, const uint8_t *s, size_t n)
     *o++ = '"';
     size_t i = 0;
     while (i < n) {
+        /* Copy the run of bytes that need nothing, then handle one that does. */
+        size_t j = i;
+        while (j < n && !special[s[j]])
+            j++;
+        memcpy(o, s + i, j - i);
+        o += j - i;
+        i = j;
+        if (i >= n)
+            break;
         uint8_t c = s[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            i++;
-            continue;
-        }
         if (c >= 0x80) {
             size_t l = utf8_len(s + i, n - i);
             if (l) {
