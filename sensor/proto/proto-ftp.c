@@ -211,6 +211,9 @@ static void close_flow(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state)
 
 static const uint16_t ftp_ports[] = {21};
 
+/* A greeting line is judged whole, unless it runs longer than this. */
+#define GREETING_WAIT 200
+
 /* Client commands that only FTP sends first (USER is shared with POP3). */
 static bool ftp_command(const uint8_t *p, size_t n)
 {
@@ -240,14 +243,14 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         if (ot_line_reply_code(data, len) != 220)
             return OT_PROBE_NO;
         const uint8_t *nl = memchr(data, '\n', len);
+        if (!nl && len < GREETING_WAIT)
+            return OT_PROBE_MORE; /* decide on the whole line */
         size_t ll = nl ? (size_t)(nl - data) : len;
         if (ot_line_icontains(data, ll, "SMTP"))
             return OT_PROBE_NO;
         if (ot_line_icontains(data, ll, "FTP"))
             return OT_PROBE_YES;
-        if (ot_port_is(f, ftp_ports, OT_ARRAY_SIZE(ftp_ports)))
-            return OT_PROBE_YES;
-        return OT_PROBE_NO;
+        return ot_port_is(f, ftp_ports, OT_ARRAY_SIZE(ftp_ports)) ? OT_PROBE_YES : OT_PROBE_NO;
     }
     if (len < 5)
         return ot_line_iprefix(data, len, "USER ") ? OT_PROBE_MORE : OT_PROBE_NO;

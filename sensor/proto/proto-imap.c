@@ -166,13 +166,13 @@ static void command(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct im
             ot_sasl_response(&st->sasl, &st->login, p + ir, lit_at - ir);
         st->pending = PEND_AUTH;
     } else if (ot_line_ieq(p + c, cl, "STARTTLS")) {
-        st->tls_tag_len = (uint8_t)OT_MIN(tl, (size_t)TAG_MAX);
+        st->tls_tag_len = tl <= TAG_MAX ? (uint8_t)tl : 0; /* a longer tag is not matched */
         memcpy(st->tls_tag, p, st->tls_tag_len);
         return;
     } else {
         return;
     }
-    st->tag_len = (uint8_t)OT_MIN(tl, (size_t)TAG_MAX);
+    st->tag_len = tl <= TAG_MAX ? (uint8_t)tl : 0;
     memcpy(st->tag, p, st->tag_len);
 }
 
@@ -274,7 +274,8 @@ static int server_line(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct
     }
     st->bad_lines = 0;
     st->greeted = true;
-    if (st->pending != PEND_NONE && tl == st->tag_len && memcmp(p, st->tag, tl) == 0) {
+    if (st->pending != PEND_NONE && st->tag_len && tl == st->tag_len &&
+        memcmp(p, st->tag, tl) == 0) {
         emit(ctx, f, st, ok ? OT_LOGIN_SUCCESS : OT_LOGIN_FAILURE);
     } else if (st->tls_tag_len && tl == st->tls_tag_len && memcmp(p, st->tls_tag, tl) == 0) {
         st->tls_tag_len = 0;

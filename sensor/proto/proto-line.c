@@ -96,13 +96,6 @@ void ot_line_gap(struct ot_line_reader *r)
     r->skipping = true;
 }
 
-void ot_line_reset(struct ot_line_reader *r)
-{
-    r->buf.len = 0;
-    r->consumed = false;
-    r->skipping = false;
-}
-
 void ot_line_free(struct ot_line_reader *r)
 {
     ot_pbuf_free(&r->buf);
@@ -342,7 +335,7 @@ void ot_login_banner(struct ot_login_session *s, const uint8_t *p, size_t n)
     s->banner_len = (uint16_t)n;
 }
 
-const char *ot_login_result_name(enum ot_login_result r)
+static const char *result_name(enum ot_login_result r)
 {
     switch (r) {
     case OT_LOGIN_SUCCESS:
@@ -368,7 +361,7 @@ struct ot_jw *ot_login_event_begin(struct ot_proto_ctx *ctx, const struct ot_flo
     if (l && l->method_len)
         ot_jw_strn(w, "auth_method", l->method, l->method_len);
     ot_jw_bool(w, "password_in_clear", l ? l->password_in_clear : false);
-    ot_jw_str(w, "login_result", ot_login_result_name(result));
+    ot_jw_str(w, "login_result", result_name(result));
     ot_jw_bool(w, "starttls", s->starttls);
     if (s->banner_done)
         ot_jw_strn(w, "server_banner", s->banner, s->banner_len);

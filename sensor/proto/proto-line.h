@@ -48,14 +48,13 @@ void ot_line_init(struct ot_line_reader *r, const struct ot_proto_conf *conf);
  * line in *out, 0 when the chunk is used up (a partial line is kept), or a
  * negative error (OT_ENOMEM).  Between calls the caller may consume bytes
  * from the chunk itself (a literal, a message body): after a line was returned
- * the reader holds no partial data.
+ * the reader holds no partial data (unless that line was cut: its rest is
+ * then still being skipped).
  */
 int ot_line_next(struct ot_line_reader *r, const uint8_t **data, size_t *len,
                  struct ot_line *out /* OUT */);
 /* Bytes were lost: drop the partial line and resynchronise at the next LF. */
 void ot_line_gap(struct ot_line_reader *r);
-/* Forget any partial line (the stream switches to another mode). */
-void ot_line_reset(struct ot_line_reader *r);
 void ot_line_free(struct ot_line_reader *r);
 
 /*
@@ -143,7 +142,6 @@ struct ot_jw *ot_login_event_begin(struct ot_proto_ctx *ctx, const struct ot_flo
                                    const char *proto, const char *type, const struct ot_login *l,
                                    enum ot_login_result result, const struct ot_login_session *s);
 void ot_login_event_end(struct ot_proto_ctx *ctx);
-const char *ot_login_result_name(enum ot_login_result r);
 
 /* ---- SASL (RFC 4422) as carried by SMTP AUTH, POP3 AUTH, IMAP AUTHENTICATE ---- */
 

@@ -416,6 +416,9 @@ static void close_flow(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state)
 
 static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
 
+/* A greeting line is judged whole, unless it runs longer than this. */
+#define GREETING_WAIT 200
+
 /*
  * Server: a "220" greeting that names SMTP/ESMTP, or one that names neither
  * FTP nor SMTP on a mail port.  Client: EHLO/HELO anywhere; other SMTP
@@ -430,6 +433,8 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         if (ot_line_reply_code(data, len) != 220)
             return OT_PROBE_NO;
         const uint8_t *nl = memchr(data, '\n', len);
+        if (!nl && len < GREETING_WAIT)
+            return OT_PROBE_MORE; /* decide on the whole line */
         size_t ll = nl ? (size_t)(nl - data) : len;
         if (ot_line_icontains(data, ll, "SMTP"))
             return OT_PROBE_YES;

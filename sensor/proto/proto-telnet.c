@@ -160,6 +160,46 @@ static void client_byte(struct telnet_state *st, uint8_t c)
     }
 }
 
+static const char *const login_prompts[] = {
+    "login:", "username:", "user name:", "user:", "userid:", "login name:"};
+static const char *const pass_prompts[] = {"password:", "passwd:", "passcode:"};
+/* "Last failed login" is what some systems print after a successful one. */
+static const char *const ok_words[] = {"last login", "last successful login", "last failed login",
+                                       "welcome"};
+static const char *const bad_words[] = {"incorrect",      "invalid",      "fail",
+                                        "denied",         "bad password", "password error",
+                                        "not authorized", "unauthorized", "rejected"};
+
+static bool has_word(const uint8_t *p, size_t n, const char *const *words, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++)
+        if (ot_line_icontains(p, n, words[i]))
+            return true;
+    return false;
+}
+
+/*
+ * Verdict words in a run of server text, and across its start (the words
+ * are short: WORD_MAX bytes either side of the seam cover them).  They only
+ * accumulate until the next decision.
+ */
+#define WORD_MAX 24
+static void note_words(struct telnet_state *st, const uint8_t *p, size_t n)
+{
+    if (st->phase != P_RESULT && st->phase != P_WAIT_PASS)
+        return;
+    uint8_t seam[2 * WORD_MAX];
+    size_t a = OT_MIN((size_t)st->win_len, (size_t)WORD_MAX), b = OT_MIN(n, (size_t)WORD_MAX);
+    memcpy(seam, st->win + st->win_len - a, a);
+    memcpy(seam + a, p, b);
+    if (!st->saw_ok && (has_word(p, n, ok_words, OT_ARRAY_SIZE(ok_words)) ||
+                        has_word(seam, a + b, ok_words, OT_ARRAY_SIZE(ok_words))))
+        st->saw_ok = true;
+    if (!st->saw_bad && (has_word(p, n, bad_words, OT_ARRAY_SIZE(bad_words)) ||
+                         has_word(seam, a + b, bad_words, OT_ARRAY_SIZE(bad_words))))
+        st->saw_bad = true;
+}
+
 /* Server text: the banner (first non-empty line) and the window. */
 static void server_text(struct telnet_state *st, const uint8_t *p, size_t n)
 {
@@ -178,6 +218,7 @@ static void server_text(struct telnet_state *st, const uint8_t *p, size_t n)
                 st->sess.banner_done = true;
         }
     }
+    note_words(st, p, n);
     if (n >= WIN_MAX) {
         memcpy(st->win, p + n - WIN_MAX, WIN_MAX);
         st->win_len = WIN_MAX;
@@ -198,35 +239,6 @@ static bool tail_is(const uint8_t *t, size_t tn, const char *const *words, size_
         if (ot_line_iends(t, tn, words[i]))
             return true;
     return false;
-}
-
-static bool window_has(const struct telnet_state *st, const char *const *words, size_t nw)
-{
-    for (size_t i = 0; i < nw; i++)
-        if (ot_line_icontains(st->win, st->win_len, words[i]))
-            return true;
-    return false;
-}
-
-static const char *const login_prompts[] = {
-    "login:", "username:", "user name:", "user:", "userid:", "login name:"};
-static const char *const pass_prompts[] = {"password:", "passwd:", "passcode:"};
-/* "Last failed login" is what some systems print after a successful one. */
-static const char *const ok_words[] = {"last login", "last successful login", "last failed login",
-                                       "welcome"};
-static const char *const bad_words[] = {"incorrect",      "invalid",      "fail",
-                                        "denied",         "bad password", "password error",
-                                        "not authorized", "unauthorized", "rejected"};
-
-/* After a chunk of server text: note verdict words (they only accumulate). */
-static void server_words(struct telnet_state *st)
-{
-    if (st->phase != P_RESULT && st->phase != P_WAIT_PASS)
-        return;
-    if (!st->saw_ok && window_has(st, ok_words, OT_ARRAY_SIZE(ok_words)))
-        st->saw_ok = true;
-    if (!st->saw_bad && window_has(st, bad_words, OT_ARRAY_SIZE(bad_words)))
-        st->saw_bad = true;
 }
 
 /*
@@ -312,7 +324,8 @@ static void feed(struct telnet_state *st, int dir, const uint8_t *p, size_t n)
             size_t end = q ? (size_t)(q - p) : n;
             if (end > i) {
                 if (dir == 0) {
-                    for (size_t k = i; k < end; k++)
+                    /* Keystrokes matter only while a user or password is typed. */
+                    for (size_t k = i; k < end && (st->phase == P_USER || st->phase == P_PASS); k++)
                         client_byte(st, p[k]);
                 } else {
                     server_text(st, p + i, end - i);
@@ -395,8 +408,6 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
             return 0;
     }
     feed(st, dir, data, len);
-    if (dir == 1)
-        server_words(st);
     return 0;
 }
 

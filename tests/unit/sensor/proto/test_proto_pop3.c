@@ -39,8 +39,9 @@ struct run {
 };
 
 /*
- * Feed the steps; the first one whole (the probe sees it), every later one
- * in pieces of `piece` bytes, or cut in two at `cut` (both 0: whole).
+ * Feed the steps whole, or each one in pieces of `piece` bytes, or each one
+ * cut in two at `cut` (the first too: the dispatcher holds what the probes
+ * have not decided on yet).
  */
 static void run(struct run *r, const struct step *st, size_t n, uint16_t port, size_t piece,
                 size_t cut, uint32_t max_buffer)
@@ -52,7 +53,7 @@ static void run(struct run *r, const struct step *st, size_t n, uint16_t port, s
     for (size_t i = 0; i < n; i++) {
         const char *p = st[i].s;
         size_t len = st[i].n;
-        if (i == 0 || (piece == 0 && cut == 0)) {
+        if (piece == 0 && cut == 0) {
             ot_harness_feed(&h, st[i].dir, p, len);
         } else if (cut) {
             size_t c = cut < len ? cut : len;
