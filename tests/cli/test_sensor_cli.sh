@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The sensor's command line as a user meets it: help, version, configuration
+# check with file:line errors, folder runs, rotation, dropping privileges.
+set -uo pipefail
+BIN=${OT_BIN:?OT_BIN not set}
+S=$BIN/otasuke-sensor
+work=$(mktemp -d /tmp/ot-cli-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fails=0 passes=0
+ok() { echo "ok   $1"; passes=$((passes + 1)); }
+bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+"$BIN/ot-pcapgen" demo "$work/demo.pcap" 2>/dev/null || { echo "FAIL: ot-pcapgen"; exit 1; }
+
+check "--help prints usage and exits 0" '"$S" --help | grep -q "usage: otasuke-sensor"'
+check "--version prints the version" '"$S" --version | grep -Eq "^otasuke-sensor [0-9]+\.[0-9]+\.[0-9]+$"'
+"$S" --bogus >/dev/null 2>"$work/err"; rc=$?
+check "an unknown option exits 2 with usage" '[ $rc -eq 2 ] && grep -q usage "$work/err"'
+"$S" >/dev/null 2>"$work/err"; rc=$?
+check "no input is refused with a reason" '[ $rc -eq 1 ] && grep -q "nothing to read" "$work/err"'
+
+printf 'sensor-id = edge-1\nflow.max-flows = 1000\n' >"$work/good.conf"
+check "-T accepts a good configuration" '"$S" -c "$work/good.conf" -T | grep -q "configuration OK"'
+check "-T -v prints the values in force" '"$S" -c "$work/good.conf" -T -v | grep -Eq "^sensor-id +=  *edge-1"'
+printf 'sensor-id = edge-1\nflow.max-flows = many\nbogus-key = 1\n' >"$work/bad.conf"
+"$S" -c "$work/bad.conf" -T 2>"$work/err"; rc=$?
+check "-T refuses a bad configuration (exit 1)" '[ $rc -eq 1 ]'
+check "the error names file:line and the reason" 'grep -q "bad.conf:2: flow.max-flows: expected a whole number" "$work/err" && grep -q "bad.conf:3: unknown setting .bogus-key." "$work/err"'
+check "-s overrides the file" '"$S" -c "$work/good.conf" -s sensor-id=edge-2 -T -v | grep -Eq "^sensor-id +=  *edge-2"'
+
+"$S" -q -r "$work/demo.pcap" -s sensor-id=cli-test >"$work/out.json"; rc=$?
+check "a file run exits 0" '[ $rc -eq 0 ]'
+check "every line is JSON with event_id and sensor_id" 'python3 -c "
+import json,sys
+ids=set()
+for l in open(\"$work/out.json\"):
+    e=json.loads(l); assert e[\"sensor_id\"]==\"cli-test\"; ids.add(e[\"event_id\"])
+n=sum(1 for _ in open(\"$work/out.json\"))
+sys.exit(0 if len(ids)==n and n>50 else 1)"'
+
+mkdir "$work/dir"
+cp "$work/demo.pcap" "$work/dir/b.pcap"
+cp "$work/demo.pcap" "$work/dir/a.pcap"
+"$S" -q -r "$work/dir" -o "$work/dir.json"; rc=$?
+check "a folder run reads every capture" '[ $rc -eq 0 ] && tail -1 "$work/dir.json" | grep -q "\"files\":2"'
+
+"$S" -q -r "$work/demo.pcap" -o "$work/rot.json" -s output.rotate-size=8k -s output.rotate-keep=3
+check "rotation keeps files under the size and at most keep files" '[ -f "$work/rot.json.1" ] && [ -f "$work/rot.json.3" ] && [ ! -f "$work/rot.json.4" ] && [ $(stat -c %s "$work/rot.json.1") -le 8192 ]'
+
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    "$S" -r "$work/demo.pcap" -u nobody -o - >"$work/nobody.json" 2>"$work/nobody.err"; rc=$?
+    check "-u nobody: runs after switching user" '[ $rc -eq 0 ] && grep -q "running as user .nobody." "$work/nobody.err" && [ -s "$work/nobody.json" ]'
+    "$S" -r "$work/demo.pcap" -u no-such-user-xyz -o - >/dev/null 2>"$work/err"; rc=$?
+    check "-u with an unknown user is refused" '[ $rc -eq 1 ] && grep -q "no such user" "$work/err"'
+else
+    echo "skip -u checks: not root or no user nobody"
+fi
+"$S" -q -r "$work/missing.pcap" 2>"$work/err"; rc=$?
+check "a missing capture is refused with its name" '[ $rc -eq 1 ] && grep -q "missing.pcap" "$work/err"'
+echo "not a capture" >"$work/text.pcap"
+"$S" -q -r "$work/text.pcap" 2>"$work/err"; rc=$?
+check "a file that is not a capture is refused" '[ $rc -eq 1 ] && grep -q "not a readable pcap" "$work/err"'
+"$S" -q -i no-such-if0 -d 1 2>"$work/err"; rc=$?
+check "a missing interface is refused with a reason" '[ $rc -eq 1 ] && grep -q "no-such-if0" "$work/err"'
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
