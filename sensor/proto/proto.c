@@ -197,11 +197,25 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
             give_up(f);
         return;
     }
+    /*
+     * A protocol may start mid-stream after another one (TLS after LDAP or
+     * PostgreSQL STARTTLS, HTTP after a SOCKS handshake): a chunk that
+     * begins a message on its own wins over the held bytes before it.
+     */
+    const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, data, len, &more);
+    if (p) {
+        give_up(f);
+        f->app_flags &= (uint8_t)~APP_DONE;
+        if (choose(pe, f, p))
+            feed(pe, f, dir, data, len, 0);
+        return;
+    }
     uint32_t room = PROBE_BUF - pb->len[dir];
     uint32_t n = len < room ? len : room;
     memcpy(pb->data[dir] + pb->len[dir], data, n);
     pb->len[dir] = (uint16_t)(pb->len[dir] + n);
-    const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, pb->data[dir], pb->len[dir], &more);
+    if (pb->len[dir] > n)
+        p = ask(f, OT_PROTO_TCP, dir, pb->data[dir], pb->len[dir], &more);
     if (p) {
         f->app_state = NULL;
         if (choose(pe, f, p)) {

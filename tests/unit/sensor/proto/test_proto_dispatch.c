@@ -102,12 +102,34 @@ static void test_end_while_probing(void **state)
     ot_harness_cleanup(&h);
 }
 
+/* A protocol that starts after unknown bytes (TLS after a STARTTLS-like exchange) is found. */
+static void test_protocol_after_unknown_bytes(void **state)
+{
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "192.168.1.2", 40000, "192.168.1.10", 7777, 6, true), 0);
+    uint8_t junk[40];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (uint8_t)(0x30 + i * 7);
+    ot_harness_feed(&h, 0, junk, sizeof(junk));
+    ot_harness_feed(&h, 1, junk, 10);
+    ot_harness_feed(&h, 1, server_banner, strlen(server_banner));
+    assert_int_equal(h.flow.app_proto, OT_APP_SSH);
+    ot_harness_feed(&h, 0, client_banner, strlen(client_banner));
+    ot_harness_finish(&h);
+    json_t *ev = ot_harness_events(&h, "ssh");
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(field(json_array_get(ev, 0), "ssh", "client", "software_version"),
+                        "OpenSSH_9.2p1");
+    json_decref(ev);
+    ot_harness_cleanup(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_first_segment), cmocka_unit_test(test_both_sides_held),
         cmocka_unit_test(test_gives_up),            cmocka_unit_test(test_gap_while_probing),
-        cmocka_unit_test(test_end_while_probing),
+        cmocka_unit_test(test_end_while_probing),   cmocka_unit_test(test_protocol_after_unknown_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
