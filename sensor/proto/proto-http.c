@@ -13,8 +13,9 @@
  * Requests are queued (pipelining) with copies of the fields the event
  * needs, and each response is matched to the oldest one.  The event is
  * written when the response head arrives; requests never answered are
- * written at close().  A 101 response, or a 2xx answer to CONNECT, turns the
- * flow into a tunnel: nothing more is read.
+ * written at close().  A 101 response turns the flow into a tunnel: nothing
+ * more is read; so does a 2xx answer to CONNECT, unless what the client sends
+ * through it is plain HTTP again, which is then read on.
  *
  * Lost bytes (OT_DATA_GAP) inside a body of known length are skipped;
  * elsewhere the direction waits for a chunk that starts a new message.
@@ -43,7 +44,8 @@ enum phase {
     PH_CHUNK_END,   /* the CRLF after chunk data */
     PH_TRAILERS,    /* trailer lines up to an empty line */
     PH_UNTIL_CLOSE, /* a response body that ends with the flow */
-    PH_TUNNEL,      /* not HTTP any more (CONNECT, Upgrade) */
+    PH_CONNECT,     /* after a CONNECT was accepted: HTTP again inside, or a tunnel? */
+    PH_TUNNEL,      /* not HTTP any more (CONNECT to something else, Upgrade) */
     PH_LOST,        /* bytes were lost: wait for the start of a message */
 };
 
@@ -599,7 +601,8 @@ static int response(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
     } else {
         tx = q_front(s);
     }
-    bool tunnel = r.status == 101 || (tx && tx->connect && r.status >= 200 && r.status < 300);
+    bool connect = tx && tx->connect && r.status >= 200 && r.status < 300;
+    bool tunnel = r.status == 101 || connect;
     if (tunnel || (tx && tx->head) || r.status == 204 || r.status == 304 || r.status < 200) {
         r.has_length = true;
         r.length = 0;
@@ -620,7 +623,7 @@ static int response(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
     if (tx)
         q_pop(s);
     if (tunnel)
-        s->d[0].phase = s->d[1].phase = PH_TUNNEL;
+        s->d[0].phase = s->d[1].phase = connect ? PH_CONNECT : PH_TUNNEL;
     return OT_OK;
 }
 
@@ -668,12 +671,13 @@ static void block_reset(struct http_dir *d)
 
 /*
  * "GET /path" with no version: an HTTP/0.9 request, which ends with its line.
- * Recognised only when the whole line is in one chunk (rare and obsolete).
+ * Recognised only when the line is the whole chunk (a 0.9 client sends
+ * nothing more); a versionless line followed by headers is read as a head.
  */
 static bool http09_line(const uint8_t *p, size_t n, size_t *used)
 {
     const uint8_t *nl = memchr(p, '\n', n);
-    if (!nl)
+    if (!nl || (size_t)(nl - p) + 1 != n)
         return false;
     size_t ll = (size_t)(nl - p);
     while (ll && (p[ll - 1] == '\r' || p[ll - 1] == ' '))
@@ -691,6 +695,9 @@ static bool http09_line(const uint8_t *p, size_t n, size_t *used)
     *used = (size_t)(nl - p) + 1;
     return true;
 }
+
+static void lose(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct http_state *s, int dir,
+                 size_t lost);
 
 /* The head phase: collect a block, then parse it.  Returns bytes used or an error. */
 static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct http_state *s,
@@ -718,6 +725,16 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
             s->q[(s->q_head + s->q_len - 1) % MAX_PENDING].connect) {
             /* Data right behind a CONNECT, before its answer: the tunnel. */
             s->d[0].phase = PH_TUNNEL;
+            return (long)(skipped + n);
+        }
+        size_t mlen;
+        enum ot_probe_result st = dir == 0 ? method_start(p, n, &mlen) : status_start(p, n);
+        if (st == OT_PROBE_NO) {
+            /*
+             * Not the start of a message (bytes the capture missed, or not
+             * HTTP any more): wait for one rather than give up.
+             */
+            lose(ctx, f, s, dir, SIZE_MAX);
             return (long)(skipped + n);
         }
     }
@@ -829,6 +846,7 @@ static void lose(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct http_
         }
         break;
     case PH_UNTIL_CLOSE:
+    case PH_CONNECT:
     case PH_TUNNEL:
     case PH_LOST:
         return;
@@ -915,6 +933,21 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
             message_done(d);
             used = 0;
             break;
+        case PH_CONNECT:
+            /* Plain HTTP through the proxy is read on; anything else is a tunnel. */
+            if (p[0] == '\r' || p[0] == '\n') {
+                used = 1; /* stray line ends after a head */
+                break;
+            }
+            size_t ml;
+            if (dir == 0 && method_start(p, n, &ml) != OT_PROBE_NO) {
+                message_done(&s->d[0]);
+                message_done(&s->d[1]);
+                used = 0;
+                break;
+            }
+            s->d[0].phase = s->d[1].phase = PH_TUNNEL;
+            return OT_OK;
         default: /* PH_UNTIL_CLOSE, PH_TUNNEL */
             return OT_OK;
         }

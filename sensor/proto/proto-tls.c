@@ -79,10 +79,11 @@ struct tls_dir {
     uint8_t hs_hdr[HS_HDR_LEN];
     uint8_t hs_hdr_len; /* handshake header bytes collected across records */
     uint8_t hs_type;
-    bool in_msg; /* inside a handshake message body */
-    bool keep;   /* that message is parsed (collected when it spans) */
-    bool done;   /* nothing more is read in this direction */
-    bool resync; /* bytes were lost: the next chunk must start a record */
+    bool in_msg;  /* inside a handshake message body */
+    bool keep;    /* that message is parsed (collected when it spans) */
+    bool done;    /* nothing more is read in this direction */
+    bool resync;  /* bytes were lost: the next chunk must start a record */
+    bool started; /* a record header was read in this direction */
 };
 
 struct tls_state {
@@ -222,12 +223,8 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         return OT_PROBE_NO;
     if (len >= 10 && data[9] != 3)
         return OT_PROBE_NO;
-    /*
-     * The dispatcher probes each chunk on its own, so a hello whose first
-     * segment is tiny must be taken on the bytes there are: two consistent
-     * bytes (0x16 0x03) are evidence enough; one is not.
-     */
-    return len >= 2 ? OT_PROBE_YES : OT_PROBE_MORE;
+    /* The dispatcher holds the first bytes until the hello's type is there. */
+    return len >= 6 ? OT_PROBE_YES : OT_PROBE_MORE;
 }
 
 /* ---- ClientHello ------------------------------------------------------ */
@@ -653,6 +650,16 @@ static bool record_header_ok(const uint8_t *h)
            ot_be16(h + 3) <= REC_MAX;
 }
 
+/*
+ * An SSLv2 record header (2-byte form) holding a CLIENT-HELLO, as old
+ * clients send to reach SSLv3/TLS servers: length, msg type 1, version.
+ */
+static bool sslv2_client_hello(const uint8_t *h)
+{
+    size_t len = (size_t)(h[0] & 0x7f) << 8 | h[1];
+    return (h[0] & 0x80) && h[2] == HS_CLIENT_HELLO && (h[3] == 0 || h[3] == 3) && len > 3;
+}
+
 static int records(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s, int dir,
                    const uint8_t *p, size_t n)
 {
@@ -675,8 +682,23 @@ static int records(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls
                 h = d->hdr;
                 d->hdr_len = 0;
             }
-            if (!record_header_ok(h))
+            if (!d->started && sslv2_client_hello(h)) {
+                /* An SSLv2-format hello offering SSLv3/TLS: skipped, not described. */
+                d->started = true;
+                d->rec_type = 0;
+                d->rec_left = (uint32_t)(((h[0] & 0x7f) << 8 | h[1]) - 3);
+                continue;
+            }
+            if (!record_header_ok(h)) {
+                /*
+                 * The flow was recognised by the other side's first bytes:
+                 * this side not being TLS at all ends it, politely.
+                 */
+                if (!d->started)
+                    return dir_done(ctx, f, s, dir);
                 return OT_EINVAL;
+            }
+            d->started = true;
             d->rec_type = h[0];
             d->rec_left = ot_be16(h + 3);
             /*

@@ -16,9 +16,6 @@
 
 extern const struct ot_proto_parser ot_proto_http;
 
-/* Bytes the probe needs to say yes for "GET " (the dispatcher probes each chunk alone). */
-#define PROBE_MIN 4
-
 struct seg {
     int dir;
     const char *p;
@@ -61,10 +58,7 @@ static struct result run_conf(const struct seg *segs, size_t nseg, enum split ho
         const struct seg *s = &segs[i];
         const uint8_t *p = (const uint8_t *)s->p;
         if (how == BYTES) {
-            size_t k = i == 0 ? PROBE_MIN : 0;
-            if (k)
-                ot_harness_feed(&h, s->dir, p, k);
-            for (; k < s->n; k++)
+            for (size_t k = 0; k < s->n; k++)
                 ot_harness_feed(&h, s->dir, p + k, 1);
         } else if (how == AT && i == which && at > 0 && at < s->n) {
             ot_harness_feed(&h, s->dir, p, at);
@@ -135,7 +129,7 @@ static void check_splits(const struct seg *segs, size_t nseg, size_t want_events
     char *ref = dump_all(r.ev);
     done(&r);
     for (size_t i = 0; i < nseg; i++) {
-        for (size_t k = i == 0 ? PROBE_MIN : 1; k < segs[i].n; k++) {
+        for (size_t k = 1; k < segs[i].n; k++) {
             r = run_conf(segs, nseg, AT, i, k, 0);
             char *got = dump_all(r.ev);
             if (strcmp(ref, got) != 0 || r.errors)
@@ -394,6 +388,22 @@ static void test_tunnels(void **st)
     assert_int_equal(i_at(http_at(&r, 0), "http_port"), 443);
     done(&r);
 
+    /* Plain HTTP through an accepted CONNECT is read on. */
+    struct seg inner[] = {
+        SEG(0, "CONNECT www.example.org:80 HTTP/1.1\r\nHost: www.example.org:80\r\n\r\n"),
+        SEG(1, "HTTP/1.1 200 OK\r\n\r\n"),
+        SEG(0, "GE"), /* too short to tell: the next piece decides */
+        SEG(0, "T /inside HTTP/1.1\r\nHost: www.example.org\r\n\r\n"),
+        SEG(1, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    };
+    r = run(inner, OT_ARRAY_SIZE(inner));
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 2);
+    assert_string_equal(s_at(http_at(&r, 0), "http_method"), "CONNECT");
+    assert_string_equal(s_at(http_at(&r, 1), "url"), "/inside");
+    assert_int_equal(i_at(http_at(&r, 1), "length"), 2);
+    done(&r);
+
     struct seg ws[] = {
         SEG(0, "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n"),
         SEG(1, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"),
@@ -463,7 +473,7 @@ static void test_malformed(void **st)
     (void)st;
     const char *bad[] = {
         "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 12x\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: h\r\n\r\nG@T / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1 extra\r\n\r\n",
         "GET / HTTP/1.1\r\n\r\nGET / FTP/1.0\r\n\r\n",
         "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n",
@@ -478,7 +488,7 @@ static void test_malformed(void **st)
     /* Bad responses: a broken status line, a chunk-size line past its bound. */
     static char longline[1500];
     memset(longline, '0', sizeof(longline) - 1);
-    const char *bad_resp[] = {"HTTP/1.1 2x0 OK\r\n\r\n", "SIP/2.0 200 OK\r\n\r\n", longline};
+    const char *bad_resp[] = {"HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 20\r\n\r\n", longline};
     for (size_t i = 0; i < OT_ARRAY_SIZE(bad_resp); i++) {
         char resp[2048];
         snprintf(resp, sizeof(resp), "%s%s",
@@ -492,6 +502,25 @@ static void test_malformed(void **st)
         assert_int_equal(json_array_size(r.ev), 1);
         done(&r);
     }
+    /*
+     * Where a message should start, bytes that cannot start one (missed by the
+     * capture, or not HTTP any more): no error, the side waits for a message.
+     */
+    struct seg resync[] = {
+        SEG(0, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        SEG(1, "...middle of a body the capture missed the head of..."),
+        SEG(0, "G@T / HTTP/1.1\r\n\r\n"),
+        SEG(0, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        SEG(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    };
+    struct result rs = run(resync, OT_ARRAY_SIZE(resync));
+    assert_int_equal(rs.errors, 0);
+    assert_int_equal(json_array_size(rs.ev), 2);
+    assert_null(json_object_get(http_at(&rs, 0), "status")); /* its answer was lost */
+    assert_string_equal(s_at(http_at(&rs, 1), "url"), "/2");
+    assert_int_equal(i_at(http_at(&rs, 1), "status"), 200);
+    done(&rs);
+
     /* Hostile bytes: the output stays valid JSON (the harness parses every line). */
     struct seg hostile[] = {
         {0, "GET /\xff\x01\"\\ HTTP/1.1\r\nHost: \xc3\x28\r\nUser-Agent: \x00\x7f\r\n\r\n", 48}};
@@ -569,6 +598,18 @@ static void test_odd_flows(void **st)
     assert_int_equal(json_array_size(r.ev), 1);
     h = http_at(&r, 0);
     assert_string_equal(s_at(h, "url"), "/old.html");
+    assert_null(json_object_get(h, "protocol"));
+    done(&r);
+
+    /* A versionless request line followed by headers: read as a head (no protocol). */
+    struct seg not09[] = {SEG(0, "GET /\nFake\nHost: localhost\nUser-Agent: myscript\n\n"),
+                          SEG(1, "<!DOCTYPE HTML>")};
+    r = run(not09, 2);
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 1);
+    h = http_at(&r, 0);
+    assert_string_equal(s_at(h, "http_user_agent"), "myscript");
+    assert_string_equal(s_at(h, "hostname"), "localhost");
     assert_null(json_object_get(h, "protocol"));
     done(&r);
 

@@ -308,9 +308,6 @@ struct seg {
 
 enum split { WHOLE, AT, BYTES };
 
-/* Bytes the probe needs to say yes (0x16 0x03). */
-#define PROBE_MIN 2
-
 /*
  * Feeds the segments (split as asked: segment `which` cut at `at`, or
  * every segment byte by byte), ends the flow and returns the events.
@@ -323,11 +320,7 @@ static json_t *run(const struct seg *segs, size_t nseg, enum split how, size_t w
     for (size_t i = 0; i < nseg; i++) {
         const struct seg *s = &segs[i];
         if (how == BYTES) {
-            /* The dispatcher probes each chunk alone: the flow's first one must be whole. */
-            size_t k = i == 0 ? PROBE_MIN : 0;
-            if (k)
-                ot_harness_feed(&h, s->dir, s->p, k);
-            for (; k < s->n; k++)
+            for (size_t k = 0; k < s->n; k++)
                 ot_harness_feed(&h, s->dir, s->p + k, 1);
         } else if (how == AT && i == which && at > 0 && at < s->n) {
             ot_harness_feed(&h, s->dir, s->p, at);
@@ -366,7 +359,7 @@ static void check_splits(const struct seg *segs, size_t nseg)
 {
     char *ref = only_tls(run(segs, nseg, WHOLE, 0, 0, NULL));
     for (size_t i = 0; i < nseg; i++) {
-        for (size_t k = i == 0 ? PROBE_MIN : 1; k < segs[i].n; k++) {
+        for (size_t k = 1; k < segs[i].n; k++) {
             char *got = only_tls(run(segs, nseg, AT, i, k, NULL));
             if (strcmp(ref, got) != 0)
                 fail_msg("split seg %zu at %zu:\n%s\n%s", i, k, ref, got);
@@ -390,10 +383,9 @@ static void test_probe(void **st)
     const uint8_t sh[] = {22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3};
     assert_int_equal(ot_proto_tls.probe(&f, 0, ch, sizeof(ch)), OT_PROBE_YES);
     assert_int_equal(ot_proto_tls.probe(&f, 1, sh, sizeof(sh)), OT_PROBE_YES);
-    /* One byte is not enough; two consistent bytes are (tiny first segments happen). */
-    assert_int_equal(ot_proto_tls.probe(&f, 0, ch, 1), OT_PROBE_MORE);
-    for (size_t n = 2; n < 6; n++)
-        assert_int_equal(ot_proto_tls.probe(&f, 0, ch, n), OT_PROBE_YES);
+    /* Until the handshake type is there: more (the dispatcher holds the bytes). */
+    for (size_t n = 1; n < 6; n++)
+        assert_int_equal(ot_proto_tls.probe(&f, 0, ch, n), OT_PROBE_MORE);
     const uint8_t short_bad[] = {22, 2};
     assert_int_equal(ot_proto_tls.probe(&f, 0, short_bad, 2), OT_PROBE_NO);
     /* A ServerHello from the client, a ClientHello from the server. */
@@ -859,20 +851,61 @@ static void test_malformed(void **st)
         free(c);
     }
 
-    /* A bad record header after a good hello. */
+    /* A bad record header after a good one. */
     cli->n = 0;
     m->n = 0;
     client_hello_simple(m, 0x0303, NULL, 0);
     records(cli, 22, m->b, m->n, 16384);
     const uint8_t bad[] = {0x99, 3, 3, 0, 1, 0};
-    struct seg s2[] = {{0, cli->b, cli->n}, {1, bad, sizeof(bad)}};
-    ev = run(s2, 2, WHOLE, 0, 0, &errors);
+    pn(cli, bad, sizeof(bad));
+    struct seg s2[] = {{0, cli->b, cli->n}};
+    ev = run(s2, 1, WHOLE, 0, 0, &errors);
     assert_int_equal(errors, 1);
     /* The hello that was seen is still reported at close(). */
     assert_int_equal(json_array_size(ev), 1);
     json_decref(ev);
+
+    /* The server side is not TLS at all: that side ends, no error. */
+    cli->n = 0;
+    records(cli, 22, m->b, m->n, 16384);
+    struct seg s3[] = {{0, cli->b, cli->n}, {1, (const uint8_t *)"HTTP/1.1 400 Bad\r\n\r\n", 20}};
+    ev = run(s3, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
     free(m);
     free(cli);
+}
+
+/* An SSLv2-format ClientHello (old clients): skipped; the server's TLS side is read. */
+static void test_sslv2_hello(void **st)
+{
+    (void)st;
+    struct bb *cli = calloc(1, sizeof(*cli)), *srv = calloc(1, sizeof(*srv));
+    struct bb *m = calloc(1, sizeof(*m));
+    /* msg CLIENT-HELLO, version 3.1, cipher-spec length 6, session id 0, challenge 16 */
+    const uint8_t v2[] = {0x80, 0x1f, 0x01, 0x03, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x10,
+                          0x00, 0x00, 0x04, 0x00, 0x00, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05,
+                          0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+    pn(cli, v2, sizeof(v2));
+    uint8_t der[4096];
+    size_t dl = make_cert(der, sizeof(der), false);
+    server_hello(m, 0x0301, NULL, NULL, 0, 0x0004, NULL);
+    certificate(m, der, dl, 1);
+    records(srv, 22, m->b, m->n, 16384);
+    struct seg segs[] = {{0, cli->b, cli->n}, {1, srv->b, srv->n}};
+    uint64_t errors = 9;
+    json_t *ev = run(segs, 2, WHOLE, 0, 0, &errors);
+    assert_int_equal(errors, 0);
+    assert_int_equal(json_array_size(ev), 1);
+    json_t *t = json_object_get(json_array_get(ev, 0), "tls");
+    assert_string_equal(str_at(t, "version"), "TLSv1");
+    assert_string_equal(str_at(t, "subject"), "C=FR, ST=IDF, L=Paris, O=Stamus, CN=SELKS");
+    assert_null(json_object_get(t, "ja3"));
+    json_decref(ev);
+    free(cli);
+    free(srv);
+    free(m);
 }
 
 /* A certificate message larger than max_buffer: the event without certificate, one error. */
@@ -982,7 +1015,7 @@ int main(void)
         cmocka_unit_test(test_hello_retry),  cmocka_unit_test(test_resumed),
         cmocka_unit_test(test_versions),     cmocka_unit_test(test_ja4_rules),
         cmocka_unit_test(test_malformed),    cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_gaps),
+        cmocka_unit_test(test_gaps),         cmocka_unit_test(test_sslv2_hello),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
