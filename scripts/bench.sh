@@ -35,7 +35,8 @@ best_of() {
     for _ in $(seq "$REPEAT"); do
         local t0 t1 m
         t0=$(date +%s.%N)
-        m=$( { /usr/bin/time -f "%M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+        /usr/bin/time -o build/bench/time.out -f "%M" "$@" >/dev/null 2>/dev/null
+        m=$(tail -1 build/bench/time.out)
         t1=$(date +%s.%N)
         local el
         el=$(echo "$t1 - $t0" | bc -l)
