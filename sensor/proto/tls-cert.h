@@ -3,7 +3,9 @@
  * them: subject and issuer ("C=US, O=Let's Encrypt, CN=R3", in the
  * certificate's order), serial (upper-case hex bytes joined by ':'),
  * validity ("2020-01-01T00:00:00", UTC) and the SHA-1 fingerprint of the DER
- * (lower-case hex joined by ':').  Decoding uses OpenSSL (d2i_X509).
+ * (lower-case hex joined by ':').  The DER is walked directly (no OpenSSL, no
+ * allocation); a certificate is accepted exactly when OpenSSL's d2i_X509
+ * would accept it, except BER constructed strings (see tls-cert.c).
  */
 #ifndef OT_SENSOR_TLS_CERT_H
 #define OT_SENSOR_TLS_CERT_H
