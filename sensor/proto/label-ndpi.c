@@ -63,6 +63,14 @@ void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const s
 {
     if (f->ndpi_pkts == NDPI_DONE || !p->l3 || p->l3_caplen == 0)
         return;
+    /*
+     * Bare TCP ACKs tell nDPI nothing once the handshake is seen, yet cost
+     * it thousands of instructions each: only SYNs, FINs/RSTs and segments
+     * with payload go in.
+     */
+    if (p->ip_proto == 6 && p->payload_len == 0 &&
+        !(p->tcp_flags & (OT_TH_SYN | OT_TH_FIN | OT_TH_RST)))
+        return;
     if (!f->ndpi) {
         f->ndpi = calloc(1, SIZEOF_FLOW_STRUCT);
         if (!f->ndpi) {
