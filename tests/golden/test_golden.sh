@@ -35,6 +35,7 @@ while IFS=$'\t' read -r cap name covers; do
         echo "FAIL $name: no expected file (run scripts/golden-update.sh, review, check in)"
         fail=$((fail + 1)); continue
     fi
+    rm -f "$work/out.json"   # -o appends, as an EVE log should
     "$BIN/otasuke-sensor" -q -r "$pcap" -o "$work/out.json" 2>"$work/err"
     rc=$?
     if [ $rc -ne 0 ]; then
@@ -66,5 +67,6 @@ for f in "$G"/expected/*.json; do
     fi
 done
 
-echo "$pass passed, $fail failed ($(( $(date +%s) - t0 )) s)"
+echo "$(( pass + fail )) cases in $(( $(date +%s) - t0 )) s"
+echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -118,7 +118,32 @@ def ours(path):
 
 
 def split(v):
-    return v.split(AGG) if v != "" else []
+    return [unescape(x) for x in v.split(AGG)] if v != "" else []
+
+
+_ESC = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+
+
+def unescape(s):
+    """Undoes tshark's escaping of string fields (\\ooo octal, \\n, \\\\ ...), so that
+    both sides compare the bytes that were on the wire.  Bytes tshark could
+    not show as UTF-8 it replaces with U+FFFD: those stay different."""
+    if "\\" not in s:
+        return s
+    out, i, n = [], 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            d = s[i + 1]
+            if d in _ESC:
+                out.append(_ESC[d]); i += 2; continue
+            if d == "x" and i + 3 < n + 1 and all(ch in "0123456789abcdefABCDEF" for ch in s[i + 2:i + 4]) and len(s[i + 2:i + 4]) == 2:
+                out.append(chr(int(s[i + 2:i + 4], 16))); i += 4; continue
+            if all(ch in "01234567" for ch in s[i + 1:i + 4]) and len(s[i + 1:i + 4]) == 3:
+                out.append(chr(int(s[i + 1:i + 4], 8))); i += 4; continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def theirs(path):
@@ -216,28 +241,30 @@ def compare(list_path, work, diff_path, write_path=None):
                 found_rows.append((cap, f, v, a, b, lst[2] if lst else "TODO: review"))
                 if lst and (lst[0], lst[1]) == (a, b) and not lst[2].startswith("TODO"):
                     totals[f]["listed"] += abs(a - b)
-                    totals[f]["listed_values"] += 1
-                elif lst and (lst[0], lst[1]) == (a, b):
+                    totals[f]["listed_rows"] += 1
+                    continue
+                if lst and (lst[0], lst[1]) == (a, b):
                     failures.append(f"{cap}: {f} {v}: listed but not reviewed yet (reason TODO)")
-                    totals[f]["unlisted"] += 1
                 elif lst:
                     failures.append(f"{cap}: {f} {v}: ours {a}, tshark {b}; listed as ours {lst[0]}, "
                                     f"tshark {lst[1]} (tshark-differences.tsv:{lst[3]})")
-                    totals[f]["unlisted"] += 1
                 else:
                     failures.append(f"{cap}: {f} {v}: ours {a}, tshark {b} - not listed")
-                    totals[f]["unlisted"] += 1
+                totals[f]["unlisted"] += abs(a - b)
+                totals[f]["unlisted_rows"] += 1
     caps = {c for _, c in entries}
     for key, (a, b, reason, n) in sorted(listed.items(), key=lambda kv: kv[1][3]):
         if key[0] in caps and key not in seen:
             failures.append(f"tshark-differences.tsv:{n}: {key[0]} {key[1]} {key[2]} "
                             f"no longer differs (ours {a}, tshark {b} listed): remove the line")
-    print(f"{ncap} captures compared")
-    print(f"{'field':6} {'values':>8} {'matched':>8} {'listed':>8} {'unlisted':>9}")
+    stale = sum(1 for key in listed if key[0] in caps and key not in seen)
+    print(f"{ncap} captures compared; counts are occurrences (a value seen twice counts 2)")
+    print(f"{'field':6} {'compared':>9} {'matched':>8} {'listed':>7} {'unlisted':>9}   rows listed/unlisted")
     for f in FIELDS:
         c = totals[f]
-        print(f"{f:6} {c['values']:8} {c['matched']:8} {c['listed']:8} {c['unlisted']:9}"
-              f"   ({c['listed_values']} listed values)")
+        print(f"{f:6} {c['values']:9} {c['matched']:8} {c['listed']:7} {c['unlisted']:9}"
+              f"   {c['listed_rows']}/{c['unlisted_rows']}")
+    print(f"listed differences that no longer occur: {stale}")
     if write_path:
         write_differences(write_path, found_rows, listed, caps)
     for msg in failures:
