@@ -122,7 +122,15 @@ static bool name_is(const uint8_t *p, size_t n, const char *lit)
 /* A whole decimal number of at most 18 digits. */
 static bool parse_dec(const uint8_t *p, size_t n, uint64_t *out)
 {
-    if (n == 0 || n > 18)
+    if (n == 0)
+        return false;
+    /* Leading zeros are valid (and a known evasion); only the significant digits are bounded. */
+    size_t z = 0;
+    while (z + 1 < n && p[z] == '0')
+        z++;
+    p += z;
+    n -= z;
+    if (n > 18)
         return false;
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
@@ -499,8 +507,13 @@ static int request(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct htt
         } else if (name_is(l.p, nl, "referer") && !v.referer.p) {
             v.referer = (struct line){val, vl};
         } else if (name_is(l.p, nl, "content-length") && !tx.has_req_len) {
+            /*
+             * An unusable length (negative, huge, junk) must not blind us to
+             * the connection: log the request, assume no body, and let the
+             * parser resynchronise on the next request line.
+             */
             if (!parse_dec(val, vl, &tx.req_len))
-                return OT_EINVAL;
+                tx.req_len = 0;
             tx.has_req_len = true;
         } else if (name_is(l.p, nl, "transfer-encoding")) {
             chunked = chunked || contains_ci(val, vl, "chunked");
