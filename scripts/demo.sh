@@ -34,4 +34,5 @@ fi
 "$bin/ot-pcapgen" demo "$out/demo.pcap"
 "$bin/otasuke-sensor" -r "$out/demo.pcap" -o "$out/demo.json"
 cat "$out/demo.json"
-echo "demo: events written to $out/demo.json (try: jq -c 'select(.event_type==\"tls\")' $out/demo.json)" >&2
+echo "demo: events written to $out/demo.json (try: grep '\"event_type\":\"tls\"' $out/demo.json)" >&2
+
