@@ -13,111 +13,10 @@
 
 extern const struct ot_proto_parser ot_proto_ftp;
 
-struct step {
-    int dir;
-    const char *s;
-    size_t n;
-};
-#define C(str)                                                                                     \
-    {                                                                                              \
-        0, str, sizeof(str) - 1                                                                    \
-    }
-#define S(str)                                                                                     \
-    {                                                                                              \
-        1, str, sizeof(str) - 1                                                                    \
-    }
+#define PROTO "ftp"
+#define APP   OT_APP_FTP
 
-struct run {
-    json_t *events;
-    uint64_t errors;
-    uint16_t app;
-    char *raw; /* the whole EVE output */
-};
-
-/*
- * Feed the steps whole, or each one in pieces of `piece` bytes, or each one
- * cut in two at `cut` (the first too: the dispatcher holds what the probes
- * have not decided on yet).
- */
-static void run(struct run *r, const struct step *st, size_t n, uint16_t port, size_t piece,
-                size_t cut, uint32_t max_buffer)
-{
-    struct ot_harness h;
-    assert_int_equal(ot_harness_init(&h, "10.0.0.1", 40000, "10.0.0.2", port, 6, true), 0);
-    if (max_buffer)
-        h.pe.conf.max_buffer = max_buffer;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = st[i].s;
-        size_t len = st[i].n;
-        if (piece == 0 && cut == 0) {
-            ot_harness_feed(&h, st[i].dir, p, len);
-        } else if (cut) {
-            size_t c = cut < len ? cut : len;
-            ot_harness_feed(&h, st[i].dir, p, c);
-            if (len > c)
-                ot_harness_feed(&h, st[i].dir, p + c, len - c);
-        } else {
-            for (size_t off = 0; off < len; off += piece)
-                ot_harness_feed(&h, st[i].dir, p + off, len - off < piece ? len - off : piece);
-        }
-    }
-    r->app = h.flow.app_proto;
-    ot_harness_finish(&h);
-    r->events = ot_harness_events(&h, NULL);
-    r->errors = h.pe.stats.errors[OT_APP_FTP];
-    FILE *fp = fopen(h.path, "r");
-    assert_non_null(fp);
-    r->raw = calloc(1, 1 << 20);
-    assert_non_null(r->raw);
-    size_t got = fread(r->raw, 1, (1 << 20) - 1, fp);
-    r->raw[got] = '\0';
-    fclose(fp);
-    ot_harness_cleanup(&h);
-}
-
-static void run_free(struct run *r)
-{
-    json_decref(r->events);
-    free(r->raw);
-}
-
-/* The "ftp" objects of all events, one compact JSON per line. */
-static char *summary(json_t *evs)
-{
-    size_t cap = 1 << 16, len = 0;
-    char *out = calloc(1, cap);
-    assert_non_null(out);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(evs, i, ev)
-    {
-        char *s = json_dumps(json_object_get(ev, "ftp"), JSON_SORT_KEYS | JSON_COMPACT);
-        assert_non_null(s);
-        size_t l = strlen(s);
-        assert_true(len + l + 2 < cap);
-        memcpy(out + len, s, l);
-        len += l;
-        out[len++] = '\n';
-        free(s);
-    }
-    return out;
-}
-
-static json_t *ev_obj(json_t *evs, size_t i)
-{
-    json_t *ev = json_array_get(evs, i);
-    assert_non_null(ev);
-    assert_string_equal(json_string_value(json_object_get(ev, "event_type")), "ftp");
-    json_t *o = json_object_get(ev, "ftp");
-    assert_non_null(o);
-    return o;
-}
-
-static const char *str(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return v ? json_string_value(v) : NULL;
-}
+#include "login-test.h"
 
 static void check_login(json_t *o, const char *user, bool clear, const char *result)
 {
@@ -133,29 +32,6 @@ static void check_login(json_t *o, const char *user, bool clear, const char *res
     assert_true(json_is_false(json_object_get(o, "starttls")));
 }
 
-/* Whole, byte by byte, every piece size and every cut give the same events. */
-static void check_splits(const struct step *st, size_t n, uint16_t port)
-{
-    struct run whole;
-    run(&whole, st, n, port, 0, 0, 0);
-    char *want = summary(whole.events);
-    size_t maxlen = 0;
-    for (size_t i = 0; i < n; i++)
-        maxlen = st[i].n > maxlen ? st[i].n : maxlen;
-    for (size_t k = 1; k <= maxlen + 1; k++) {
-        for (int mode = 0; mode < 2; mode++) {
-            struct run r;
-            run(&r, st, n, port, mode ? 0 : k, mode ? k : 0, 0);
-            char *got = summary(r.events);
-            if (strcmp(want, got) != 0)
-                fail_msg("split %s %zu:\nwant %s\ngot  %s", mode ? "cut" : "piece", k, want, got);
-            free(got);
-            run_free(&r);
-        }
-    }
-    free(want);
-    run_free(&whole);
-}
 
 static const struct step normal[] = {
     S("220 ProFTPD 1.3.5 Server (Debian) [::ffff:10.0.0.2]\r\n"),
