@@ -36,6 +36,11 @@ static void write_flow(struct ot_sensor *s, struct ot_flow *f, enum ot_flow_end_
                        uint64_t now_us)
 {
     struct ot_jw *w = ot_eve_begin(&s->eve, "flow", f->last_us, f, 0);
+    if (f->ip_proto == 1 || f->ip_proto == 58) {
+        /* The flow table keeps the first packet's ICMP type and code in the port fields. */
+        ot_jw_u64(w, "icmp_type", f->cli_port);
+        ot_jw_u64(w, "icmp_code", f->srv_port);
+    }
     ot_jw_obj_open(w, "flow");
     ot_jw_u64(w, "pkts_toserver", f->pkts[0]);
     ot_jw_u64(w, "pkts_toclient", f->pkts[1]);
