@@ -84,6 +84,7 @@ struct ot_flow {
 
     /* Application layer, owned by sensor/proto (proto.c and proto-ndpi.c). */
     uint16_t app_proto;         /* enum ot_app_proto */
+    uint16_t app_proto_orig;    /* the protocol before a hand-over to TLS (STARTTLS, CONNECT), or 0 */
     uint8_t app_flags;
     uint8_t ndpi_pkts;
     const struct ot_proto_parser *parser;

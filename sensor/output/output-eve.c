@@ -250,6 +250,8 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
         ot_eve_endpoints(w, f, dir);
         if (f->app_proto != OT_APP_UNKNOWN)
             ot_jw_str(w, "app_proto", ot_app_proto_name(f->app_proto));
+        if (f->app_proto_orig != OT_APP_UNKNOWN)
+            ot_jw_str(w, "app_proto_orig", ot_app_proto_name(f->app_proto_orig));
         if (f->community_id[0])
             ot_jw_str(w, "community_id", f->community_id);
     }

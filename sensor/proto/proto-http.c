@@ -980,6 +980,13 @@ static void http_close(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state)
     ot_pbuf_free(&s->d[1].buf);
 }
 
+/* A CONNECT was accepted or the connection was upgraded: TLS may follow. */
+static bool handed_over(const void *state)
+{
+    const struct http_state *s = state;
+    return s->d[0].phase == PH_CONNECT || s->d[0].phase == PH_TUNNEL;
+}
+
 const struct ot_proto_parser ot_proto_http = {
     .id = OT_APP_HTTP,
     .name = "http",
@@ -988,4 +995,5 @@ const struct ot_proto_parser ot_proto_http = {
     .probe = probe,
     .parse = parse,
     .close = http_close,
+    .handed_over = handed_over,
 };

@@ -281,6 +281,13 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
     return OT_PROBE_NO;
 }
 
+/* STARTTLS was accepted (or nothing more can be learnt): a ClientHello may follow. */
+static bool handed_over(const void *state)
+{
+    const struct pop3_state *st = state;
+    return st->stopped;
+}
+
 const struct ot_proto_parser ot_proto_pop3 = {
     .id = OT_APP_POP3,
     .name = "pop3",
@@ -289,4 +296,5 @@ const struct ot_proto_parser ot_proto_pop3 = {
     .probe = probe,
     .parse = parse,
     .close = close_flow,
+    .handed_over = handed_over,
 };

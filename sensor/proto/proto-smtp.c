@@ -455,6 +455,13 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
     return OT_PROBE_NO;
 }
 
+/* STARTTLS was accepted (or nothing more can be learnt): a ClientHello may follow. */
+static bool handed_over(const void *state)
+{
+    const struct smtp_state *st = state;
+    return st->encrypted;
+}
+
 const struct ot_proto_parser ot_proto_smtp = {
     .id = OT_APP_SMTP,
     .name = "smtp",
@@ -463,4 +470,5 @@ const struct ot_proto_parser ot_proto_smtp = {
     .probe = probe,
     .parse = parse,
     .close = close_flow,
+    .handed_over = handed_over,
 };

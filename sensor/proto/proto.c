@@ -27,8 +27,8 @@ extern const struct ot_proto_parser ot_proto_smtp;
 
 /* Probe order matters only where two probes could both say yes: specific first. */
 const struct ot_proto_parser *const ot_proto_parsers[] = {
-    &ot_proto_tls,  &ot_proto_http, &ot_proto_ssh,    &ot_proto_smb,  &ot_proto_rdp,
-    &ot_proto_dns,  &ot_proto_dhcp, &ot_proto_ftp,    &ot_proto_smtp, &ot_proto_pop3,
+    &ot_proto_tls,  &ot_proto_http,   &ot_proto_ssh, &ot_proto_smb,  &ot_proto_rdp,
+    &ot_proto_dns,  &ot_proto_dhcp,   &ot_proto_ftp, &ot_proto_smtp, &ot_proto_pop3,
     &ot_proto_imap, &ot_proto_telnet, NULL,
 };
 
@@ -134,11 +134,37 @@ static void give_up(struct ot_flow *f)
     f->app_state = NULL;
 }
 
+/*
+ * The parser handed the connection to TLS (STARTTLS, CONNECT) and the client
+ * now sends a ClientHello: end the old parser (it writes what it has) and
+ * let the TLS parser read the rest of the flow.
+ */
+static void hand_over_to_tls(struct ot_proto_engine *pe, struct ot_flow *f, int dir,
+                             const uint8_t *data, uint32_t len)
+{
+    const struct ot_proto_parser *old = f->parser;
+    if (old == &ot_proto_tls || dir != 0 || !data ||
+        ot_proto_tls.probe(f, dir, data, len) != OT_PROBE_YES)
+        return;
+    if (old->close)
+        old->close(&pe->ctx, f, f->app_state);
+    free(f->app_state);
+    f->app_state = NULL;
+    f->parser = NULL;
+    f->app_proto_orig = f->app_proto;
+    choose(pe, f, &ot_proto_tls);
+}
+
 static void feed(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
                  uint32_t len, unsigned flags)
 {
     if (f->app_flags & APP_FAILED || len == 0)
         return;
+    if (f->parser->handed_over && !(flags & OT_DATA_GAP) && f->parser->handed_over(f->app_state)) {
+        hand_over_to_tls(pe, f, dir, data, len);
+        if (!f->parser) /* the TLS state could not be allocated */
+            return;
+    }
     int rc = f->parser->parse(&pe->ctx, f, f->app_state, dir, data, len, flags);
     if (rc < 0) {
         pe->stats.errors[f->parser->id]++;
@@ -219,7 +245,8 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
     if (p) {
         f->app_state = NULL;
         if (choose(pe, f, p)) {
-            /* Replay what was held, the side that spoke first first, then the rest of this chunk. */
+            /* Replay what was held, the side that spoke first first, then the rest of this chunk.
+             */
             int a = pb->first_dir, b = !pb->first_dir;
             feed(pe, f, a, pb->data[a], pb->len[a], 0);
             feed(pe, f, b, pb->data[b], pb->len[b], 0);

@@ -81,6 +81,13 @@ struct ot_proto_parser {
                  const uint8_t *data, size_t len, unsigned flags);
     /* Flow ends: emit pending transactions, free what the state owns. May be NULL. */
     void (*close)(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state);
+    /*
+     * May be NULL.  True once the protocol has handed the connection over to
+     * something it does not read (STARTTLS accepted, a CONNECT tunnel): the
+     * dispatcher then moves the flow to the TLS parser if a ClientHello
+     * comes from the client.
+     */
+    bool (*handed_over)(const void *state);
 };
 
 /* The registration table (proto.c), NULL-terminated. */
