@@ -35,8 +35,7 @@ struct ftp_state {
     struct ot_line_reader rd[2];
     struct ot_login_session sess;
     struct ot_login login;
-    uint8_t q[QMAX];
-    uint8_t qhead, qlen;
+    struct ot_cmdq cq; /* commands awaiting a reply */
     uint16_t ml_code;  /* inside a multi-line reply with this code */
     uint8_t bad_lines; /* consecutive server lines that are not replies */
     bool greeted;
@@ -46,20 +45,12 @@ struct ftp_state {
 
 static void push(struct ftp_state *st, enum cmd c)
 {
-    if (st->qlen == QMAX)
-        return; /* replies beyond the queue are not matched */
-    st->q[(st->qhead + st->qlen) % QMAX] = (uint8_t)c;
-    st->qlen++;
+    ot_cmdq_push(&st->cq, (uint8_t)c, QMAX);
 }
 
 static enum cmd pop(struct ftp_state *st)
 {
-    if (st->qlen == 0)
-        return CMD_OTHER;
-    enum cmd c = (enum cmd)st->q[st->qhead];
-    st->qhead = (uint8_t)((st->qhead + 1) % QMAX);
-    st->qlen--;
-    return c;
+    return (enum cmd)ot_cmdq_pop(&st->cq);
 }
 
 static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ftp_state *st,
@@ -108,7 +99,7 @@ static void reply(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ftp_
 {
     if (code < 200)
         return; /* preliminary: the command still waits */
-    if (!st->greeted && (code == 220 || code == 421) && st->qlen == 0) {
+    if (!st->greeted && (code == 220 || code == 421) && st->cq.len == 0) {
         st->greeted = true;
         return;
     }

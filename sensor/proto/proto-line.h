@@ -179,4 +179,40 @@ void ot_sasl_response(struct ot_sasl *sa, struct ot_login *l, const uint8_t *p, 
 /* Ports as hints for the probes. */
 bool ot_port_is(const struct ot_flow *f, const uint16_t *ports, size_t n);
 
+/*
+ * Commands awaiting a reply, oldest first, for the line protocols whose
+ * replies carry no tag (FTP, POP3, SMTP).  At most `max` (<= OT_CMDQ_SIZE)
+ * are held: replies to commands beyond that are not matched.  Command 0
+ * means "no command"; the queue starts empty when zeroed.
+ */
+#define OT_CMDQ_SIZE 32
+
+struct ot_cmdq {
+    uint8_t q[OT_CMDQ_SIZE];
+    uint8_t head, len;
+};
+
+static inline void ot_cmdq_push(struct ot_cmdq *q, uint8_t cmd, uint8_t max)
+{
+    if (q->len >= max || q->len == OT_CMDQ_SIZE)
+        return;
+    q->q[(q->head + q->len) % OT_CMDQ_SIZE] = cmd;
+    q->len++;
+}
+
+static inline uint8_t ot_cmdq_head(const struct ot_cmdq *q)
+{
+    return q->len ? q->q[q->head] : 0;
+}
+
+static inline uint8_t ot_cmdq_pop(struct ot_cmdq *q)
+{
+    if (q->len == 0)
+        return 0;
+    uint8_t c = q->q[q->head];
+    q->head = (uint8_t)((q->head + 1) % OT_CMDQ_SIZE);
+    q->len--;
+    return c;
+}
+
 #endif

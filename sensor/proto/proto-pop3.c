@@ -38,8 +38,7 @@ struct pop3_state {
     struct ot_login_session sess;
     struct ot_login login;
     struct ot_sasl sasl;
-    uint8_t q[QMAX];
-    uint8_t qhead, qlen;
+    struct ot_cmdq cq; /* commands awaiting a reply */
     uint8_t bad_lines;
     uint8_t dot_state;
     bool in_body; /* server: inside a multi-line response */
@@ -50,25 +49,17 @@ struct pop3_state {
 
 static void push(struct pop3_state *st, enum cmd c)
 {
-    if (st->qlen == QMAX)
-        return;
-    st->q[(st->qhead + st->qlen) % QMAX] = (uint8_t)c;
-    st->qlen++;
+    ot_cmdq_push(&st->cq, (uint8_t)c, QMAX);
 }
 
 static enum cmd head(const struct pop3_state *st)
 {
-    return st->qlen ? (enum cmd)st->q[st->qhead] : CMD_OTHER;
+    return (enum cmd)ot_cmdq_head(&st->cq);
 }
 
 static enum cmd pop(struct pop3_state *st)
 {
-    if (st->qlen == 0)
-        return CMD_OTHER;
-    enum cmd c = (enum cmd)st->q[st->qhead];
-    st->qhead = (uint8_t)((st->qhead + 1) % QMAX);
-    st->qlen--;
-    return c;
+    return (enum cmd)ot_cmdq_pop(&st->cq);
 }
 
 static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct pop3_state *st,
@@ -143,7 +134,7 @@ static void client_line(struct ot_proto_ctx *ctx, const struct ot_flow *f, struc
 static void response(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct pop3_state *st,
                      bool ok)
 {
-    if (!st->greeted && st->qlen == 0) {
+    if (!st->greeted && st->cq.len == 0) {
         st->greeted = true;
         return;
     }
@@ -185,7 +176,7 @@ static int server_line(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct
     bool ok = ot_line_ieq(p, wl, "+OK");
     if (ok || ot_line_ieq(p, wl, "-ERR")) {
         st->bad_lines = 0;
-        if (!st->greeted && ok && st->qlen == 0)
+        if (!st->greeted && ok && st->cq.len == 0)
             ot_login_banner(&st->sess, p, n);
         response(ctx, f, st, ok);
         return 0;

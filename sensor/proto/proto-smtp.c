@@ -46,9 +46,8 @@ struct smtp_state {
     struct ot_login_session sess;
     struct ot_login login;
     struct ot_sasl sasl;
-    uint8_t q[QMAX];
-    uint8_t qhead, qlen;
-    uint16_t ml_code; /* inside a multi-line reply with this code */
+    struct ot_cmdq cq; /* commands awaiting a reply */
+    uint16_t ml_code;  /* inside a multi-line reply with this code */
     uint8_t bad_lines;
     uint8_t body; /* enum body_mode (client direction) */
     uint8_t dot_state;
@@ -72,25 +71,17 @@ struct smtp_state {
 
 static void push(struct smtp_state *st, enum cmd c)
 {
-    if (st->qlen == QMAX)
-        return;
-    st->q[(st->qhead + st->qlen) % QMAX] = (uint8_t)c;
-    st->qlen++;
+    ot_cmdq_push(&st->cq, (uint8_t)c, QMAX);
 }
 
 static enum cmd head(const struct smtp_state *st)
 {
-    return st->qlen ? (enum cmd)st->q[st->qhead] : CMD_OTHER;
+    return (enum cmd)ot_cmdq_head(&st->cq);
 }
 
 static enum cmd pop(struct smtp_state *st)
 {
-    if (st->qlen == 0)
-        return CMD_OTHER;
-    enum cmd c = (enum cmd)st->q[st->qhead];
-    st->qhead = (uint8_t)((st->qhead + 1) % QMAX);
-    st->qlen--;
-    return c;
+    return (enum cmd)ot_cmdq_pop(&st->cq);
 }
 
 static void put_helo(struct ot_jw *w, const struct smtp_state *st)
@@ -274,7 +265,7 @@ static void client_line(struct ot_proto_ctx *ctx, const struct ot_flow *f, struc
 static void reply(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct smtp_state *st,
                   int code)
 {
-    if (!st->greeted && st->qlen == 0 && (code == 220 || code == 421 || code == 554)) {
+    if (!st->greeted && st->cq.len == 0 && (code == 220 || code == 421 || code == 554)) {
         st->greeted = true;
         return;
     }
