@@ -230,8 +230,8 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
      */
     const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, data, len, &more);
     if (p) {
-        give_up(f);
-        f->app_flags &= (uint8_t)~APP_DONE;
+        free(pb); /* the held bytes belong to what came before */
+        f->app_state = NULL;
         if (choose(pe, f, p))
             feed(pe, f, dir, data, len, 0);
         return;
