@@ -29,9 +29,11 @@ void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
     ot_decode_config_defaults(&cfg->decode);
     ot_flow_config_defaults(&cfg->flow);
     ot_proto_conf_defaults(&cfg->proto);
+    ot_detect_conf_defaults(&cfg->detect);
+    cfg->max_indicators = 5000000;
 }
 
-enum kind { K_STR, K_U32, K_SIZE64, K_SIZE32, K_BOOL, K_LOGLEVEL, K_EVENTS };
+enum kind { K_STR, K_U32, K_SIZE64, K_SIZE32, K_BOOL, K_LOGLEVEL, K_EVENTS, K_FILES };
 
 struct key {
     const char *name;
@@ -82,6 +84,9 @@ static const struct key keys[] = {
     SZ64("stream.memcap", flow.stream_memcap, 0, UINT64_MAX, "out-of-order TCP bytes held in all"),
     U32("community-id.seed", flow.community_id_seed, 0, 65535, "Community ID seed"),
     SZ32("app.max-buffer", proto.max_buffer, 1024, 16u << 20, "bytes a parser may hold per direction"),
+    {"indicators", K_FILES, OFF(indicators), OFF(n_indicators), 0, 0, "indicator file (repeat the key for more; like --indicators)"},
+    {"allowlist", K_FILES, OFF(allowlists), OFF(n_allowlists), 0, 0, "allowlist file (repeat the key for more; like --allowlist)"},
+    U32("indicators.max", max_indicators, 1, 100000000, "indicators loaded in all (more are refused with an error)"),
 };
 
 static const struct key *find_key(const char *name)
@@ -131,6 +136,14 @@ int ot_sensor_config_set(struct ot_sensor_config *cfg, const char *name, const c
 {
     const struct key *k = find_key(name);
     if (!k) {
+        char why[256] = "";
+        int rc = ot_detect_conf_set(&cfg->detect, name, value, why, sizeof(why));
+        if (rc == OT_OK)
+            return OT_OK;
+        if (rc != OT_ENOENT) {
+            fprintf(stderr, "%s: %s: %s\n", where, name, why);
+            return OT_EINVAL;
+        }
         fprintf(stderr, "%s: unknown setting '%s' (see docs/configuration.md)\n", where, name);
         return OT_EINVAL;
     }
@@ -181,6 +194,22 @@ int ot_sensor_config_set(struct ot_sensor_config *cfg, const char *name, const c
         fprintf(stderr, "%s: %s: expected error, warning, info or debug, got '%s'\n", where,
                 name, value);
         return OT_EINVAL;
+    }
+    case K_FILES: {
+        /* k->size holds the offset of the count. */
+        uint32_t *count = (uint32_t *)(void *)((char *)cfg + k->size);
+        char(*list)[1024] = (char(*)[1024])(void *)base;
+        if (*count >= OT_MAX_INDICATOR_FILES) {
+            fprintf(stderr, "%s: %s: at most %d files\n", where, name, OT_MAX_INDICATOR_FILES);
+            return OT_EINVAL;
+        }
+        if (!*value || !ot_strlcpy(list[*count], value, sizeof(list[0]))) {
+            fprintf(stderr, "%s: %s: expected a file name shorter than %zu bytes\n", where, name,
+                    sizeof(list[0]));
+            return OT_EINVAL;
+        }
+        (*count)++;
+        return OT_OK;
     }
     case K_EVENTS:
         if (parse_events(value, &cfg->event_types)) {
@@ -296,6 +325,13 @@ void ot_sensor_config_dump(const struct ot_sensor_config *cfg, void *fpv)
             fprintf(fp, "%s", lv[cfg->log_level & 3]);
             break;
         }
+        case K_FILES: {
+            uint32_t n = *(const uint32_t *)(const void *)((const char *)cfg + k->size);
+            const char(*list)[1024] = (const char(*)[1024])(const void *)base;
+            for (uint32_t j = 0; j < n; j++)
+                fprintf(fp, "%s%s", j ? "," : "", list[j]);
+            break;
+        }
         case K_EVENTS:
             fprintf(fp, "%s%s%s", cfg->event_types & OT_EV_FLOW ? "flow," : "",
                     cfg->event_types & OT_EV_STATS ? "stats," : "",
@@ -304,4 +340,5 @@ void ot_sensor_config_dump(const struct ot_sensor_config *cfg, void *fpv)
         }
         fprintf(fp, "   # %s\n", k->help);
     }
+    ot_detect_conf_dump(&cfg->detect, fp);
 }

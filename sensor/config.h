@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "decode/decode.h"
+#include "detect/detect.h"
 #include "flow/flow.h"
 #include "proto/dispatch.h"
 
@@ -40,6 +41,15 @@ struct ot_sensor_config {
     struct ot_decode_config decode;
     struct ot_flow_config flow;
     struct ot_proto_conf proto;
+    struct ot_detect_conf detect;  /* detect.*, home-net */
+
+    /* Indicator files (--indicators, "indicators = FILE", repeatable) and allowlists. */
+#define OT_MAX_INDICATOR_FILES 16
+    char indicators[OT_MAX_INDICATOR_FILES][1024];
+    uint32_t n_indicators;
+    char allowlists[OT_MAX_INDICATOR_FILES][1024];
+    uint32_t n_allowlists;
+    uint32_t max_indicators;       /* indicators.max */
 };
 
 /* Event types that can be switched off (config: "events = flow,dns,..."). */

@@ -46,6 +46,10 @@ static void usage(FILE *fp)
             "  -T               check the configuration and exit (with -v: print it)\n"
             "  -u USER          become USER once the capture is open\n"
             "  -d SECONDS       live capture: stop after SECONDS\n"
+            "  --indicators FILE  load an indicator set (plain list or CSV; repeatable)\n"
+            "  --allowlist FILE   suppress alerts matching its entries (repeatable)\n"
+            "  --home-net LIST    home networks, e.g. 192.168.0.0/16,fd00::/8\n"
+            "                     (default: the RFC 1918 ranges and IPv6 ULA)\n"
             "  -q               no progress line and no summary\n"
             "  -v               more log output (repeat for debug)\n"
             "  -h, --help       this help\n"
@@ -99,6 +103,8 @@ static long peak_rss_kb(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
+enum { OPT_INDICATORS = 1000, OPT_ALLOWLIST, OPT_HOME_NET };
+
 struct opts {
     const char *config_path;
     bool check_only;
@@ -109,7 +115,12 @@ struct opts {
 static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struct opts *o)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"indicators", required_argument, NULL, OPT_INDICATORS},
+        {"allowlist", required_argument, NULL, OPT_ALLOWLIST},
+        {"home-net", required_argument, NULL, OPT_HOME_NET},
+        {NULL, 0, NULL, 0}};
     /* First pass: only -c, so that the file is applied before other options. */
     int c;
     opterr = 0;
@@ -152,6 +163,15 @@ static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struc
             *eq = '=';
             break;
         }
+        case OPT_INDICATORS:
+            rc = ot_sensor_config_set(cfg, "indicators", optarg, "--indicators");
+            break;
+        case OPT_ALLOWLIST:
+            rc = ot_sensor_config_set(cfg, "allowlist", optarg, "--allowlist");
+            break;
+        case OPT_HOME_NET:
+            rc = ot_sensor_config_set(cfg, "home-net", optarg, "--home-net");
+            break;
         case 'c':
             break;
         case 'T':
@@ -281,10 +301,11 @@ int main(int argc, char **argv)
         const struct ot_flow_stats *fs = ot_flow_table_stats(s.flows);
         fprintf(stderr,
                 "otasuke-sensor: %llu packets (%llu invalid), %llu flows (%llu evicted), "
-                "%llu events in %.2f s (%.2f M packets/s), peak memory %ld MiB\n",
+                "%llu events (%llu alerts) in %.2f s (%.2f M packets/s), peak memory %ld MiB\n",
                 (unsigned long long)s.c.packets, (unsigned long long)s.c.invalid,
                 (unsigned long long)fs->created, (unsigned long long)fs->evicted,
-                (unsigned long long)s.eve.stats.events, el,
+                (unsigned long long)s.eve.stats.events,
+                (unsigned long long)(s.detect ? ot_detect_stats(s.detect)->alerts_written : 0), el,
                 el > 0 ? (double)s.c.packets / el / 1e6 : 0.0, peak_rss_kb() / 1024);
     }
     signal_capture = NULL;

@@ -9,6 +9,8 @@
 static void cb_packet(void *ctx, struct ot_flow *f, int dir, const struct ot_packet *p)
 {
     struct ot_sensor *s = ctx;
+    if (s->detect && f->pkts[0] + f->pkts[1] == 1)
+        ot_detect_flow_start(s->detect, f, p);
     if (!s->labeler)
         return;
     if (f->parser && !s->cfg->ndpi_parsed_flows)
@@ -21,7 +23,11 @@ static void cb_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, 
                     unsigned flags, uint64_t ts_us)
 {
     struct ot_sensor *s = ctx;
-    if (s->cfg->event_types & OT_EV_APP)
+    if (s->detect && data && len && !(f->detect_seen & (1u << dir))) {
+        f->detect_seen |= (uint8_t)(1u << dir);
+        ot_detect_payload(s->detect, f, dir, data, len);
+    }
+    if ((s->cfg->event_types & OT_EV_APP) || s->detect)
         ot_proto_on_data(&s->pe, f, dir, data, len, flags, ts_us);
 }
 
@@ -82,8 +88,15 @@ static void cb_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason,
     ot_proto_on_end(&s->pe, f, now_us);
     if (s->labeler)
         ot_labeler_flow_end(s->labeler, f);
+    if (s->detect)
+        ot_detect_flow_end(s->detect, f);
     if (s->cfg->event_types & OT_EV_FLOW)
         write_flow(s, f, reason, now_us);
+}
+
+static void observe(void *ctx, const struct ot_flow *f, const struct ot_obs *o)
+{
+    ot_detect_observe(ctx, f, o);
 }
 
 int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
@@ -107,14 +120,43 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
         if (rc)
             goto out_dec;
     }
-    ot_proto_engine_init(&s->pe, &cfg->proto, &s->eve);
+    struct ot_eve *app_eve = &s->eve;
+    if (cfg->detect.enabled) {
+        rc = ot_detect_new(&cfg->detect, &s->eve, &s->detect);
+        if (rc)
+            goto out_label;
+        if (s->labeler)
+            ot_detect_set_userdata(s->detect, "labeler", s->labeler);
+        s->obs.ctx = s->detect;
+        s->obs.observe = observe;
+        if (!(cfg->event_types & OT_EV_APP)) {
+            /* Parsers still run for the detectors; their events go nowhere. */
+            struct ot_eve_config nc;
+            ot_eve_config_defaults(&nc);
+            nc.path = "/dev/null";
+            nc.sensor_id = cfg->sensor_id;
+            rc = ot_eve_open(&s->app_sink, &nc);
+            if (rc)
+                goto out_detect;
+            s->app_sink_open = true;
+            app_eve = &s->app_sink;
+        }
+    }
+    ot_proto_engine_init(&s->pe, &cfg->proto, app_eve);
+    if (s->detect)
+        s->pe.ctx.sink = &s->obs;
     struct ot_flow_callbacks cb = {
         .ctx = s, .on_packet = cb_packet, .on_data = cb_data, .on_end = cb_end};
     rc = ot_flow_table_new(&cfg->flow, &cb, &s->flows);
     if (rc)
-        goto out_label;
+        goto out_sink;
     return OT_OK;
 
+out_sink:
+    if (s->app_sink_open)
+        ot_eve_close(&s->app_sink);
+out_detect:
+    ot_detect_free(s->detect);
 out_label:
     ot_labeler_free(s->labeler);
 out_dec:
@@ -130,6 +172,8 @@ static void timers(struct ot_sensor *s)
     struct ot_sensor_counters *c = &s->c;
     if (c->last_ts_us >= s->next_expire_us) {
         ot_flow_expire(s->flows, c->last_ts_us);
+        if (s->detect)
+            ot_detect_tick(s->detect, c->last_ts_us);
         s->next_expire_us = c->last_ts_us + 1000000;
     }
     if (s->next_stats_us && c->last_ts_us >= s->next_stats_us) {
@@ -180,6 +224,28 @@ void ot_sensor_tick(struct ot_sensor *s, uint64_t now_us)
         return;
     c->last_ts_us = now_us;
     timers(s);
+}
+
+static void write_detect_stats(struct ot_jw *w, const struct ot_detect *d)
+{
+    const struct ot_detect_stats *st = ot_detect_stats(d);
+    ot_jw_obj_open(w, "detect");
+    ot_jw_u64(w, "alerts_raised", st->alerts_raised);
+    ot_jw_u64(w, "alerts_written", st->alerts_written);
+    ot_jw_u64(w, "alerts_merged", st->alerts_merged);
+    ot_jw_u64(w, "alerts_allowlisted", st->alerts_allowlisted);
+    ot_jw_u64(w, "pending_full", st->pending_full);
+    ot_jw_obj_open(w, "by_detector");
+    for (size_t i = 0; ot_detectors[i] && i < OT_DETECT_MAX_DETECTORS; i++)
+        if (st->by_detector[i])
+            ot_jw_u64(w, ot_detectors[i]->name, st->by_detector[i]);
+    ot_jw_obj_close(w);
+    ot_jw_obj_open(w, "table_full");
+    for (size_t i = 0; ot_detectors[i] && i < OT_DETECT_MAX_DETECTORS; i++)
+        if (st->table_full[i])
+            ot_jw_u64(w, ot_detectors[i]->name, st->table_full[i]);
+    ot_jw_obj_close(w);
+    ot_jw_obj_close(w);
 }
 
 void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
@@ -254,6 +320,8 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
         ot_jw_u64(w, "packets_inspected", ls->packets_inspected);
         ot_jw_obj_close(w);
     }
+    if (s->detect)
+        write_detect_stats(w, s->detect);
     ot_jw_obj_open(w, "output");
     ot_jw_u64(w, "events", s->eve.stats.events + 1);
     ot_jw_u64(w, "dropped_too_large", s->eve.stats.dropped_large);
@@ -268,6 +336,8 @@ int ot_sensor_finish(struct ot_sensor *s)
 {
     uint64_t now = s->c.last_ts_us;
     ot_flow_flush(s->flows, now);
+    if (s->detect)
+        ot_detect_finish(s->detect);
     ot_sensor_write_stats(s, now, true);
     return ot_eve_flush(&s->eve);
 }
@@ -275,6 +345,9 @@ int ot_sensor_finish(struct ot_sensor *s)
 void ot_sensor_free(struct ot_sensor *s)
 {
     ot_flow_table_free(s->flows, s->c.last_ts_us);
+    ot_detect_free(s->detect);
+    if (s->app_sink_open)
+        ot_eve_close(&s->app_sink);
     ot_labeler_free(s->labeler);
     ot_decoder_free(&s->dec);
     ot_eve_close(&s->eve);

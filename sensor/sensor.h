@@ -14,6 +14,7 @@
 #include "capture/capture.h"
 #include "config.h"
 #include "decode/decode.h"
+#include "detect/detect.h"
 #include "flow/flow.h"
 #include "output/eve.h"
 #include "proto/dispatch.h"
@@ -36,6 +37,10 @@ struct ot_sensor {
     struct ot_labeler *labeler;
     struct ot_proto_engine pe;
     struct ot_eve eve;
+    struct ot_eve app_sink;     /* /dev/null: parsers' events when only detection wants them */
+    bool app_sink_open;
+    struct ot_detect *detect;   /* NULL when detection is off */
+    struct ot_obs_sink obs;     /* parsers → detect */
     struct ot_capture *capture; /* for kernel drop counts in stats; may be NULL */
     struct ot_sensor_counters c;
     uint64_t next_expire_us;

@@ -3,6 +3,7 @@
  *
  *   ot-pcapgen demo OUT.pcap     the project's demo capture (deterministic)
  *   ot-pcapgen bench OUT.pcap    a large mixed capture for the benchmark
+ *   ot-pcapgen scenario NAME OUT.pcap   one attack (or look-alike) for the detection tests
  *
  * Only libc: the captures are built byte by byte (pcapgen-pkt.c,
  * pcapgen-proto.c) and checked against tshark by tests/tools/test_pcapgen.sh.
@@ -20,12 +21,15 @@
 #include "otasuke/error.h"
 #include "otasuke/version.h"
 #include "pcapgen.h"
+#include "pcapgen-scenario.h"
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: ot-pcapgen demo OUT.pcap\n"
             "       ot-pcapgen bench OUT.pcap [--packets N] [--flows F] [--seed S]\n"
+            "       ot-pcapgen scenario NAME OUT.pcap [--count N] [--seed S]\n"
+            "       ot-pcapgen scenario --list\n"
             "\n"
             "Writes a synthetic capture (classic pcap, Ethernet, microsecond timestamps,\n"
             "valid checksums, complete TCP conversations).  OUT.pcap may be - for stdout.\n"
@@ -37,6 +41,9 @@ static void usage(FILE *fp)
             "          port scan.  Always the same bytes.\n"
             "  bench   mixed traffic for benchmarks: TCP flows carrying HTTP and TLS,\n"
             "          DNS and other UDP, many hosts and flows.\n"
+            "  scenario  one attack or its harmless look-alike, for the detection tests;\n"
+            "          --count sets its size (ports probed, logins tried, ...), --list\n"
+            "          names them with the family each should raise.\n"
             "\n"
             "bench options:\n"
             "  --packets N   exactly N packets (default %u, at most %u)\n"
@@ -187,6 +194,78 @@ static const char *err_text(int rc)
     }
 }
 
+static void list_scenarios(void)
+{
+    printf("%-28s %-22s %s\n", "scenario", "family", "--count (default)");
+    for (const struct ot_pg_scenario *s = ot_pg_scenarios; s->name; s++)
+        printf("%-28s %-22s %s (%u)\n", s->name, s->family, s->count_is, s->count_default);
+}
+
+/* ot-pcapgen scenario NAME OUT [--count N] [--seed S] | --list */
+static int scenario_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"count", required_argument, NULL, 'c'},
+                                             {"seed", required_argument, NULL, 's'},
+                                             {"list", no_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    struct ot_pg_scenario_args a = {.seed = 1, .t0 = OT_PG_SCENARIO_T0};
+    uint64_t v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'l':
+            list_scenarios();
+            return 0;
+        case 'c':
+            if (!parse_u64(optarg, 1, 1000000, &v))
+                return bad_usage("--count: expected a number from 1 to 1000000, got '%s'", optarg);
+            a.count = (uint32_t)v;
+            break;
+        case 's':
+            if (!parse_u64(optarg, 0, UINT64_MAX, &v))
+                return bad_usage("--seed: expected a number, got '%s'", optarg);
+            a.seed = v;
+            break;
+        case ':':
+            return bad_usage("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_usage("scenario: unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return bad_usage("scenario: expected NAME OUT.pcap (see 'ot-pcapgen scenario --list')");
+    const struct ot_pg_scenario *sc = ot_pg_scenario_find(argv[optind]);
+    if (!sc)
+        return bad_usage("scenario: unknown scenario '%s' (see 'ot-pcapgen scenario --list')",
+                         argv[optind]);
+    if (!a.count)
+        a.count = sc->count_default;
+    const char *path = argv[optind + 1];
+    struct ot_pg_sink sk;
+    double t0 = now_s();
+    int rc = ot_pg_sink_open(&sk, path, true);
+    if (rc == 0) {
+        rc = sc->write(&sk, &a);
+        int crc = ot_pg_sink_close(&sk);
+        if (!rc)
+            rc = crc;
+    }
+    if (rc) {
+        fprintf(stderr, "ot-pcapgen: %s not written: %s\n", path, err_text(rc));
+        return 1;
+    }
+    struct ot_pg_summary s = {.packets = sk.packets, .bytes = sk.bytes,
+                              .first_ts_us = sk.first_ts, .last_ts_us = sk.last_ts};
+    summary(path, &s, now_s() - t0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -202,6 +281,8 @@ int main(int argc, char **argv)
         printf("ot-pcapgen %s\n", OT_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "scenario") == 0)
+        return scenario_main(argc - 1, argv + 1);
     bool bench = strcmp(cmd, "bench") == 0;
     if (!bench && strcmp(cmd, "demo") != 0)
         return bad_usage("unknown command '%s' (expected demo or bench)", cmd);

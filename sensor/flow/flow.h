@@ -87,6 +87,7 @@ struct ot_flow {
     uint16_t app_proto_orig;    /* the protocol before a hand-over to TLS (STARTTLS, CONNECT), or 0 */
     uint8_t app_flags;
     uint8_t ndpi_pkts;
+    uint8_t detect_seen;        /* bit dir: the detectors saw this direction's first payload */
     const struct ot_proto_parser *parser;
     void *app_state;
     void *ndpi;                 /* struct ndpi_flow_struct * */

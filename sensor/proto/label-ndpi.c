@@ -147,3 +147,16 @@ const struct ot_label_stats *ot_labeler_stats(const struct ot_labeler *l)
 {
     return &l->st;
 }
+
+const char *ot_labeler_name(const struct ot_labeler *l, const struct ot_flow *f, char *buf,
+                            size_t len)
+{
+    ndpi_protocol pr = {.master_protocol = f->ndpi_master, .app_protocol = f->ndpi_app};
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    if (pr.master_protocol == NDPI_PROTOCOL_UNKNOWN && pr.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+        return buf;
+    ndpi_protocol2name(l->mod, pr, buf, (unsigned)len);
+    return buf;
+}

@@ -39,5 +39,12 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f);
 /* Adds "app_label", "app_category" and "risks" (when any) to the open object. */
 void ot_labeler_write(const struct ot_labeler *l, const struct ot_flow *f, struct ot_jw *w);
 const struct ot_label_stats *ot_labeler_stats(const struct ot_labeler *l);
+/*
+ * The flow's label as flow events write it ("TLS.AnyDesk", "TeamViewer"),
+ * into buf; "" when nDPI has none (yet).  Final once ot_labeler_flow_end()
+ * ran.  Returns buf.
+ */
+const char *ot_labeler_name(const struct ot_labeler *l, const struct ot_flow *f, char *buf,
+                            size_t len);
 
 #endif

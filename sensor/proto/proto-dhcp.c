@@ -244,6 +244,22 @@ static void log_message(struct ot_proto_ctx *ctx, struct ot_flow *f, int dir, co
                         const struct dhcp_msg *m, bool has_cookie)
 {
     uint8_t op = d[O_OP];
+    if (ctx->sink) {
+        struct ot_obs o = {.kind = OT_OBS_DHCP, .dir = dir};
+        struct ot_addr yi;
+        memset(&yi, 0, sizeof(yi));
+        memcpy(yi.u.b, d + O_YIADDR, 4);
+        if (d[O_HTYPE] == 1 && d[O_HLEN] == 6)
+            o.u.dhcp.client_mac = d + O_CHADDR;
+        const struct opt *h = &m->o[S_HOSTNAME], *v = &m->o[S_VENDOR_CLASS];
+        o.u.dhcp.hostname = ot_str_make((const char *)h->p, h->p ? h->len : 0);
+        o.u.dhcp.vendor_class = ot_str_make((const char *)v->p, v->p ? v->len : 0);
+        if (op == 2 && !all_zero(d + O_YIADDR, 4))
+            o.u.dhcp.assigned = &yi;
+        if (m->o[S_MSG_TYPE].p && m->o[S_MSG_TYPE].len == 1)
+            o.u.dhcp.msg_type = m->o[S_MSG_TYPE].p[0];
+        ot_proto_observe(ctx, f, &o);
+    }
     struct ot_jw *w = ot_eve_begin(ctx->eve, "dhcp", ctx->ts_us, f, dir);
     ot_jw_obj_open(w, "dhcp");
     ot_jw_str(w, "type", op == 1 ? "request" : "reply");

@@ -432,6 +432,12 @@ static int log_query(struct ot_proto_ctx *ctx, struct ot_flow *f, struct dns_sta
             return -1;
         uint16_t type = ot_be16(msg + off);
         off += 4;
+        if (ctx->sink) {
+            struct ot_obs o = {.kind = OT_OBS_DNS_QUERY, .dir = dir};
+            o.u.dns.qname = ot_str_make(nm.s, nm.n);
+            o.u.dns.qtype = type;
+            ot_proto_observe(ctx, f, &o);
+        }
         struct ot_jw *w = ot_eve_begin(ctx->eve, "dns", ctx->ts_us, f, dir);
         ot_jw_obj_open(w, "dns");
         ot_jw_str(w, "type", "query");
@@ -448,6 +454,58 @@ static int log_query(struct ot_proto_ctx *ctx, struct ot_flow *f, struct dns_sta
         (void)ot_eve_end(ctx->eve);
     }
     return 0;
+}
+
+/*
+ * Tell the detection stage about a response: its first question, rcode and
+ * up to OT_OBS_DNS_MAX_ANSWERS answer records (addresses and target names).
+ * `off` is where the answer section starts.
+ */
+static void observe_answer(struct ot_proto_ctx *ctx, const struct ot_flow *f, int dir,
+                           const uint8_t *msg, size_t len, size_t off, const struct dns_name *q,
+                           uint16_t qtype, unsigned rcode, unsigned an)
+{
+    struct ot_obs_dns_rr rrs[OT_OBS_DNS_MAX_ANSWERS];
+    struct dns_name names[OT_OBS_DNS_MAX_ANSWERS];
+    unsigned n = 0;
+    memset(rrs, 0, sizeof(rrs));
+    for (unsigned i = 0; i < an && n < OT_OBS_DNS_MAX_ANSWERS; i++) {
+        struct dns_name nm;
+        if (read_name(msg, len, &off, &nm) != 0 || len - off < 10)
+            break;
+        uint16_t type = ot_be16(msg + off);
+        size_t rdlen = ot_be16(msg + off + 8);
+        size_t rd = off + 10;
+        if (len - rd < rdlen)
+            break;
+        struct ot_obs_dns_rr *r = &rrs[n];
+        r->rtype = type;
+        r->data_len = (uint32_t)rdlen;
+        size_t o2 = rd;
+        if (type == T_A && rdlen == 4) {
+            memcpy(r->addr.u.b, msg + rd, 4);
+        } else if (type == T_AAAA && rdlen == 16) {
+            memcpy(r->addr.u.b, msg + rd, 16);
+        } else if ((type == T_CNAME || type == T_NS || type == T_PTR) &&
+                   read_name(msg, len, &o2, &names[n]) == 0) {
+            r->name = ot_str_make(names[n].s, names[n].n);
+        } else if (type == T_MX && rdlen >= 3) {
+            o2 += 2;
+            if (read_name(msg, len, &o2, &names[n]) == 0)
+                r->name = ot_str_make(names[n].s, names[n].n);
+        }
+        n++;
+        off = rd + rdlen;
+    }
+    struct ot_obs o = {.kind = OT_OBS_DNS_ANSWER, .dir = dir};
+    if (q)
+        o.u.dns.qname = ot_str_make(q->s, q->n);
+    o.u.dns.qtype = qtype;
+    o.u.dns.rcode = (uint8_t)rcode;
+    o.u.dns.n_answers = (uint16_t)an;
+    o.u.dns.n_rrs = (uint16_t)n;
+    o.u.dns.rrs = rrs;
+    ot_proto_observe(ctx, f, &o);
 }
 
 /* One event for the whole response. Returns 0, or -1 if its questions are malformed. */
@@ -468,6 +526,8 @@ static int log_answer(struct ot_proto_ctx *ctx, struct ot_flow *f, int dir, cons
         off += 4;
     }
 
+    if (ctx->sink)
+        observe_answer(ctx, f, dir, msg, len, off, qd ? &q0 : NULL, q0type, flags & 0xf, an);
     struct ot_jw *w = ot_eve_begin(ctx->eve, "dns", ctx->ts_us, f, dir);
     ot_jw_obj_open(w, "dns");
     ot_jw_u64(w, "version", 2);

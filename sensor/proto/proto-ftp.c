@@ -223,8 +223,8 @@ static bool ftp_command(const uint8_t *p, size_t n)
 /*
  * Server: a "220" greeting that names FTP, or an unnamed one on port 21
  * (SMTP also greets with 220; its greeting names SMTP/ESMTP, so a greeting
- * that does is left to the SMTP probe).  Client: "USER " anywhere but the
- * POP3 port, or another FTP command on port 21.
+ * that does is left to the SMTP probe).  Client: "USER name" (one argument)
+ * anywhere but the POP3 port, or another FTP command on port 21.
  */
 static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
@@ -245,8 +245,19 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
     }
     if (len < 5)
         return ot_line_iprefix(data, len, "USER ") ? OT_PROBE_MORE : OT_PROBE_NO;
-    if (ot_bytes_istarts(data, len, "USER ") && f->srv_port != 110)
-        return OT_PROBE_YES;
+    if (ot_bytes_istarts(data, len, "USER ") && f->srv_port != 110) {
+        /*
+         * FTP's USER takes one argument; IRC's "USER name mode * :Real Name"
+         * takes four, so a space inside the argument says "not FTP".
+         */
+        const uint8_t *nl = memchr(data, '\n', len);
+        if (!nl && len < GREETING_WAIT)
+            return OT_PROBE_MORE;
+        size_t ll = nl ? (size_t)(nl - data) : len;
+        while (ll > 5 && (data[ll - 1] == '\r' || data[ll - 1] == ' '))
+            ll--;
+        return memchr(data + 5, ' ', ll - 5) ? OT_PROBE_NO : OT_PROBE_YES;
+    }
     if (ot_port_is(f, ftp_ports, OT_ARRAY_SIZE(ftp_ports)) && ftp_command(data, len))
         return OT_PROBE_YES;
     return OT_PROBE_NO;

@@ -303,6 +303,19 @@ static void put_span(struct ot_jw *w, const char *key, const struct http_tx *tx,
 static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct http_state *s,
                  const struct http_tx *tx, const struct http_resp *r)
 {
+    if (ctx->sink) {
+        struct ot_obs o = {.kind = OT_OBS_HTTP, .dir = s->req_dir};
+        if (tx) {
+            o.u.http.method = ot_str_make(tx->buf + tx->method.off, tx->method.len);
+            o.u.http.host = ot_str_make(tx->buf + tx->host.off, tx->host.len);
+            o.u.http.uri = ot_str_make(tx->buf + tx->url.off, tx->url.len);
+            o.u.http.user_agent = ot_str_make(tx->buf + tx->ua.off, tx->ua.len);
+            o.u.http.basic_auth = tx->basic_auth;
+        }
+        if (r)
+            o.u.http.status = r->status;
+        ot_proto_observe(ctx, f, &o);
+    }
     /* The requesting side is the source, whichever side the flow table calls client. */
     struct ot_jw *w = ot_eve_begin(ctx->eve, "http", ctx->ts_us, f, s->req_dir);
     ot_jw_obj_open(w, "http");

@@ -351,6 +351,16 @@ struct ot_jw *ot_login_event_begin(struct ot_proto_ctx *ctx, const struct ot_flo
                                    const char *proto, const char *type, const struct ot_login *l,
                                    enum ot_login_result result, const struct ot_login_session *s)
 {
+    if (l && strcmp(type, "login") == 0) {
+        struct ot_obs o = {.kind = OT_OBS_LOGIN, .dir = 0};
+        o.u.login.proto = proto;
+        o.u.login.user = ot_str_make(l->user, l->user_len);
+        o.u.login.password_in_clear = l->password_in_clear;
+        o.u.login.result = result == OT_LOGIN_SUCCESS   ? OT_OBS_LOGIN_SUCCESS
+                           : result == OT_LOGIN_FAILURE ? OT_OBS_LOGIN_FAILURE
+                                                        : OT_OBS_LOGIN_UNKNOWN;
+        ot_proto_observe(ctx, f, &o);
+    }
     struct ot_jw *w = ot_eve_begin(ctx->eve, proto, ctx->ts_us, f, 0);
     ot_jw_obj_open(w, proto);
     ot_jw_str(w, "type", type);

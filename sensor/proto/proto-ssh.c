@@ -292,6 +292,15 @@ static void release(struct ssh_state *st)
 static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ssh_state *st)
 {
     st->emitted = true;
+    for (int d = 0; ctx->sink && d < 2; d++) {
+        const struct ssh_side *sd = &st->side[d];
+        if (!sd->banner || !sd->sw_len)
+            continue;
+        struct ot_obs o = {.kind = OT_OBS_SSH, .dir = d};
+        o.u.ssh.software = ot_str_make(sd->line + sd->sw_off, sd->sw_len);
+        o.u.ssh.server = d == 1;
+        ot_proto_observe(ctx, f, &o);
+    }
     if (st->side[0].banner || st->side[1].banner) {
         struct ot_jw *w = ot_eve_begin(ctx->eve, "ssh", ctx->ts_us, f, 0);
         ot_jw_obj_open(w, "ssh");

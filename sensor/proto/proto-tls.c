@@ -32,6 +32,7 @@
 #include "output/eve.h"
 #include "proto/proto.h"
 #include "proto/tls-cert.h"
+#include "core/sha1.h"
 #include "proto/tls-fingerprint.h"
 
 #define REC_HDR_LEN 5
@@ -451,6 +452,33 @@ static int server_hello(struct tls_state *s, const uint8_t *b, size_t n)
 
 /* ---- the event -------------------------------------------------------- */
 
+/* Tell the detection stage what the handshake showed (SNI, JA3/JA4, certificate SHA-1). */
+static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct tls_state *s,
+                    const uint8_t *chain, size_t chain_len)
+{
+    struct ot_obs o = {.kind = OT_OBS_TLS, .dir = 0};
+    o.u.tls.sni = ot_str_make((const char *)s->sni, s->sni_len);
+    if (s->ja3)
+        o.u.tls.ja3 = ot_str_make(s->ja3_md5, strlen(s->ja3_md5));
+    if (s->ja3s)
+        o.u.tls.ja3s = ot_str_make(s->ja3s_md5, strlen(s->ja3s_md5));
+    o.u.tls.ja4 = ot_str_make(s->ja4, strlen(s->ja4));
+    char hex[41];
+    if (chain && chain_len >= 6) {
+        size_t list = ot_be24(chain), cl = ot_be24(chain + 3);
+        if (list <= chain_len - 3 && cl && cl <= list - 3) {
+            uint8_t md[20];
+            ot_sha1(chain + 6, cl, md);
+            for (int i = 0; i < 20; i++) {
+                hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+                hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+            }
+            o.u.tls.cert_sha1 = ot_str_make(hex, 40);
+        }
+    }
+    ot_proto_observe(ctx, f, &o);
+}
+
 /*
  * Writes the event.  `chain` is the server's Certificate message body (or
  * NULL): its first certificate is described and its entries counted.
@@ -464,6 +492,8 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     s->emitted = true;
     s->d[0].done = s->d[1].done = true;
 
+    if (ctx->sink)
+        observe(ctx, f, s, chain, chain_len);
     struct ot_jw *w = ot_eve_begin(ctx->eve, "tls", ctx->ts_us, f, 0);
     ot_jw_obj_open(w, "tls");
     if (s->sni_len)

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/observe.h"
 #include "flow/flow.h"
 
 struct ot_eve;
@@ -60,7 +61,18 @@ struct ot_proto_ctx {
     struct ot_eve *eve;        /* where events go */
     uint64_t ts_us;            /* time of the packet that delivered this data */
     const struct ot_proto_conf *conf;
+    const struct ot_obs_sink *sink; /* detection stage, or NULL */
 };
+
+/* Hand an observation to the detection stage (detect/observe.h), if any. */
+static inline void ot_proto_observe(const struct ot_proto_ctx *ctx, const struct ot_flow *f,
+                                    struct ot_obs *o)
+{
+    if (ctx->sink) {
+        o->ts_us = ctx->ts_us;
+        ctx->sink->observe(ctx->sink->ctx, f, o);
+    }
+}
 
 /* Options for the parsers (sensor config). */
 struct ot_proto_conf {
