@@ -9,6 +9,11 @@
 # limit), the sensor with all parsing writing to /dev/null, the sensor writing
 # to a file, and nDPI's ndpiReader.  Each runs REPEAT times (default 3); the
 # best wall time is reported, with its peak RSS.
+#
+# With IR=1 (and valgrind installed) it also counts the instructions of the
+# bare loop and of the sensor under callgrind: unlike wall time, the count
+# does not move when other work shares the machine, so it is the figure to
+# compare changes by (it takes about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -69,3 +74,19 @@ if command -v ndpiReader >/dev/null; then
     row "ndpiReader 4.2 (peer)" "$s" "$r"
 fi
 printf "sensor rate = %.1f %% of the bare loop (target >= 35 %%)\n" "$(echo "100 * $base / $sensor" | bc -l)"
+
+# instructions CMD...: the instruction count of one run under callgrind.
+instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+if [ "${IR:-0}" = 1 ] && command -v valgrind >/dev/null; then
+    ir_base=$(instructions build/bench/bench_pcap_loop "$cap")
+    ir_sensor=$(instructions build/bin/otasuke-sensor -q -r "$cap" -o /dev/null)
+    ir_nondpi=$(instructions build/bin/otasuke-sensor -q -r "$cap" -o /dev/null -s ndpi=no)
+    printf "%-34s %14s %12s\n" "contender" "instructions" "per packet"
+    for r in "bare libpcap loop (limit)|$ir_base" "otasuke-sensor -> /dev/null|$ir_sensor" \
+        "otasuke-sensor, ndpi=no|$ir_nondpi"; do
+        printf "%-34s %14s %12.0f\n" "${r%%|*}" "${r#*|}" "$(echo "${r#*|} / $packets" | bc -l)"
+    done
+fi

@@ -20,6 +20,7 @@
 #include "sensor.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 static struct ot_capture *signal_capture; /* for pcap_breakloop from the handler */
 
 static void on_signal(int sig)
@@ -27,6 +28,12 @@ static void on_signal(int sig)
     (void)sig;
     stop_requested = 1;
     ot_capture_break(signal_capture);
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
 }
 
 static void usage(FILE *fp)
@@ -253,6 +260,10 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    struct sigaction sh = {0};
+    sh.sa_handler = on_hup;
+    sh.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sh, NULL);
 
     bool live = ot_capture_live(cap);
     bool show_progress = !live && !o.quiet && cfg.progress && isatty(STDERR_FILENO);
@@ -260,6 +271,10 @@ int main(int argc, char **argv)
     int exit_code = 0;
     struct ot_capture_pkt pkt;
     while (!stop_requested) {
+        if (reload_requested) {
+            reload_requested = 0;
+            ot_sensor_reload(&s);
+        }
         int r = ot_capture_next(cap, &pkt, err, sizeof(err));
         if (r == 1) {
             ot_sensor_packet(&s, pkt.dlt, pkt.data, pkt.caplen, pkt.wirelen, pkt.ts_us);

@@ -127,6 +127,10 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
             goto out_label;
         if (s->labeler)
             ot_detect_set_userdata(s->detect, "labeler", s->labeler);
+        rc = ot_intel_load(&s->intel, cfg);
+        if (rc)
+            goto out_detect;
+        ot_detect_set_userdata(s->detect, "indicators", s->intel.current);
         s->obs.ctx = s->detect;
         s->obs.observe = observe;
         if (!(cfg->event_types & OT_EV_APP)) {
@@ -157,6 +161,7 @@ out_sink:
         ot_eve_close(&s->app_sink);
 out_detect:
     ot_detect_free(s->detect);
+    ot_intel_free(&s->intel);
 out_label:
     ot_labeler_free(s->labeler);
 out_dec:
@@ -166,10 +171,19 @@ out_eve:
     return rc;
 }
 
+void ot_sensor_reload(struct ot_sensor *s)
+{
+    if (s->detect)
+        ot_intel_reload_start(&s->intel);
+}
+
 /* Flow timeouts once a second and periodic stats, both in packet time. */
 static void timers(struct ot_sensor *s)
 {
     struct ot_sensor_counters *c = &s->c;
+    struct ot_ioc_set *set;
+    if (s->detect && ot_intel_poll(&s->intel, &set))
+        ot_detect_set_userdata(s->detect, "indicators", set);
     if (c->last_ts_us >= s->next_expire_us) {
         ot_flow_expire(s->flows, c->last_ts_us);
         if (s->detect)
@@ -346,6 +360,7 @@ void ot_sensor_free(struct ot_sensor *s)
 {
     ot_flow_table_free(s->flows, s->c.last_ts_us);
     ot_detect_free(s->detect);
+    ot_intel_free(&s->intel);
     if (s->app_sink_open)
         ot_eve_close(&s->app_sink);
     ot_labeler_free(s->labeler);

@@ -16,6 +16,7 @@
 #include "decode/decode.h"
 #include "detect/detect.h"
 #include "flow/flow.h"
+#include "intel/intel.h"
 #include "output/eve.h"
 #include "proto/dispatch.h"
 #include "proto/label.h"
@@ -41,6 +42,7 @@ struct ot_sensor {
     bool app_sink_open;
     struct ot_detect *detect;   /* NULL when detection is off */
     struct ot_obs_sink obs;     /* parsers → detect */
+    struct ot_intel intel;      /* indicator set and its reload */
     struct ot_capture *capture; /* for kernel drop counts in stats; may be NULL */
     struct ot_sensor_counters c;
     uint64_t next_expire_us;
@@ -58,6 +60,8 @@ void ot_sensor_free(struct ot_sensor *s);
  * (wall time) so idle flows still end and stats are still written.
  */
 void ot_sensor_tick(struct ot_sensor *s, uint64_t now_us);
+/* Rebuild the indicator set in the background (SIGHUP); it is swapped in between packets. */
+void ot_sensor_reload(struct ot_sensor *s);
 /* Write a stats event now. */
 void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final);
 

@@ -35,8 +35,8 @@ void ot_jw_reset(struct ot_jw *w)
     w->overflow = false;
 }
 
-/* Make room for `n` more bytes; false (and overflow set) past the bound. */
-static bool reserve(struct ot_jw *w, size_t n)
+/* Slow path of room(): grow the buffer (never past max), or mark the document overflowed. */
+static bool grow(struct ot_jw *w, size_t n)
 {
     if (w->overflow)
         return false;
@@ -61,44 +61,62 @@ static bool reserve(struct ot_jw *w, size_t n)
     return true;
 }
 
-static void put(struct ot_jw *w, const char *s, size_t n)
+/* Make room for `n` more bytes; false (and overflow set) past the bound. */
+static inline bool room(struct ot_jw *w, size_t n)
 {
-    if (!reserve(w, n))
-        return;
-    memcpy(w->buf + w->len, s, n);
-    w->len += n;
+    if (__builtin_expect(w->len + n <= w->cap && !w->overflow, 1))
+        return true;
+    return grow(w, n);
 }
 
 void ot_jw_putc(struct ot_jw *w, char c)
 {
-    if (!reserve(w, 1))
+    if (!room(w, 1))
         return;
     w->buf[w->len++] = c;
 }
 
-/* Keys are our own ASCII literals: no escaping needed. */
-static void item(struct ot_jw *w, const char *key)
+/*
+ * Bytes the next item's prefix takes: a comma when the current level
+ * already has an item, and `"key":`.  Each call makes room for its prefix
+ * and value together, so one check covers the whole field (the bound is
+ * the same as checking them one after the other).
+ */
+static inline size_t key_room(const struct ot_jw *w, const char *key, size_t klen)
+{
+    return ((w->need_comma >> w->depth) & 1) + (key ? klen + 3 : 0);
+}
+
+/* Write the prefix at o (room already made); returns the end. Keys are ours: never escaped. */
+static inline char *put_key(struct ot_jw *w, char *o, const char *key, size_t klen)
 {
     uint64_t bit = 1ULL << w->depth;
     if (w->need_comma & bit)
-        ot_jw_putc(w, ',');
+        *o++ = ',';
     w->need_comma |= bit;
     if (key) {
-        size_t n = strlen(key);
-        if (!reserve(w, n + 3))
-            return;
-        w->buf[w->len++] = '"';
-        memcpy(w->buf + w->len, key, n);
-        w->len += n;
-        w->buf[w->len++] = '"';
-        w->buf[w->len++] = ':';
+        *o++ = '"';
+        memcpy(o, key, klen);
+        o += klen;
+        *o++ = '"';
+        *o++ = ':';
     }
+    return o;
 }
 
-static void open_(struct ot_jw *w, const char *key, char c)
+/* A field whose value is `n` bytes of trusted text. */
+static void put_field(struct ot_jw *w, const char *key, size_t klen, const char *v, size_t n)
 {
-    item(w, key);
-    ot_jw_putc(w, c);
+    if (!room(w, key_room(w, key, klen) + n))
+        return;
+    char *o = put_key(w, w->buf + w->len, key, klen);
+    memcpy(o, v, n);
+    w->len = (size_t)(o + n - w->buf);
+}
+
+static void open_(struct ot_jw *w, const char *key, size_t klen, char c)
+{
+    put_field(w, key, klen, &c, 1);
     if (w->depth + 1 >= OT_JW_MAX_DEPTH) {
         w->overflow = true;
         return;
@@ -118,9 +136,9 @@ static void close_(struct ot_jw *w, char c)
     ot_jw_putc(w, c);
 }
 
-void ot_jw_obj_open(struct ot_jw *w, const char *key)
+void ot_jw_obj_open_k(struct ot_jw *w, const char *key, size_t klen)
 {
-    open_(w, key, '{');
+    open_(w, key, klen, '{');
 }
 
 void ot_jw_obj_close(struct ot_jw *w)
@@ -128,9 +146,9 @@ void ot_jw_obj_close(struct ot_jw *w)
     close_(w, '}');
 }
 
-void ot_jw_arr_open(struct ot_jw *w, const char *key)
+void ot_jw_arr_open_k(struct ot_jw *w, const char *key, size_t klen)
 {
-    open_(w, key, '[');
+    open_(w, key, klen, '[');
 }
 
 void ot_jw_arr_close(struct ot_jw *w)
@@ -181,19 +199,41 @@ static const uint8_t special[256] = {
 };
 #undef R16
 
-static void put_escaped(struct ot_jw *w, const uint8_t *s, size_t n)
+/*
+ * Index of the first byte at or after i that needs escaping or a UTF-8
+ * check, or n.  Eight bytes are tested at a time: a word is plain when no
+ * byte is below 0x20, equal to '"' or '\\', or has its high bit set.  The
+ * zero-byte tests ((v - 0x01..) & ~v & 0x80..) can flag bytes above a true
+ * hit through the borrow, never below one, so the lowest flag is exact.
+ */
+static size_t plain_run(const uint8_t *s, size_t i, size_t n)
 {
-    /* Worst case every byte becomes \u00XX. */
-    if (!reserve(w, n * 6 + 2))
-        return;
-    char *o = w->buf + w->len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    while (n - i >= 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        uint64_t m = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x;
+        m &= highs;
+        if (m)
+            return i + ((size_t)__builtin_ctzll(m) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && !special[s[i]])
+        i++;
+    return i;
+}
+
+/* The escaped string with its quotes at o (room for n * 6 + 2 bytes made); returns the end. */
+static char *put_escaped(char *o, const uint8_t *s, size_t n)
+{
     *o++ = '"';
     size_t i = 0;
     while (i < n) {
         /* Copy the run of bytes that need nothing, then handle one that does. */
-        size_t j = i;
-        while (j < n && !special[s[j]])
-            j++;
+        size_t j = plain_run(s, i, n);
         memcpy(o, s + i, j - i);
         o += j - i;
         i = j;
@@ -236,78 +276,91 @@ static void put_escaped(struct ot_jw *w, const uint8_t *s, size_t n)
         i++;
     }
     *o++ = '"';
+    return o;
+}
+
+void ot_jw_strn_k(struct ot_jw *w, const char *key, size_t klen, const void *s, size_t n)
+{
+    /* Worst case every byte becomes \u00XX. */
+    if (!room(w, key_room(w, key, klen) + n * 6 + 2))
+        return;
+    char *o = put_key(w, w->buf + w->len, key, klen);
+    o = put_escaped(o, s, n);
     w->len = (size_t)(o - w->buf);
 }
 
-void ot_jw_strn(struct ot_jw *w, const char *key, const void *s, size_t n)
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of v, written backwards ending at `end`; returns the first. */
+static char *put_dec(char *end, uint64_t v)
 {
-    item(w, key);
-    put_escaped(w, s, n);
+    char *p = end;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return p;
 }
 
-void ot_jw_str(struct ot_jw *w, const char *key, const char *s)
-{
-    ot_jw_strn(w, key, s, strlen(s));
-}
-
-void ot_jw_u64(struct ot_jw *w, const char *key, uint64_t v)
+void ot_jw_u64_k(struct ot_jw *w, const char *key, size_t klen, uint64_t v)
 {
     char tmp[24];
-    char *p = tmp + sizeof(tmp);
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    item(w, key);
-    put(w, p, (size_t)(tmp + sizeof(tmp) - p));
+    char *p = put_dec(tmp + sizeof(tmp), v);
+    put_field(w, key, klen, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-void ot_jw_i64(struct ot_jw *w, const char *key, int64_t v)
+void ot_jw_i64_k(struct ot_jw *w, const char *key, size_t klen, int64_t v)
 {
     if (v >= 0) {
-        ot_jw_u64(w, key, (uint64_t)v);
+        ot_jw_u64_k(w, key, klen, (uint64_t)v);
         return;
     }
     char tmp[24];
     int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-    item(w, key);
-    put(w, tmp, (size_t)n);
+    put_field(w, key, klen, tmp, (size_t)n);
 }
 
-void ot_jw_double(struct ot_jw *w, const char *key, double v)
+void ot_jw_double_k(struct ot_jw *w, const char *key, size_t klen, double v)
 {
-    item(w, key);
     if (!isfinite(v)) {
-        put(w, "null", 4);
+        put_field(w, key, klen, "null", 4);
         return;
     }
     char tmp[32];
     int n = snprintf(tmp, sizeof(tmp), "%.6g", v);
-    put(w, tmp, (size_t)n);
+    put_field(w, key, klen, tmp, (size_t)n);
 }
 
-void ot_jw_bool(struct ot_jw *w, const char *key, bool v)
+void ot_jw_bool_k(struct ot_jw *w, const char *key, size_t klen, bool v)
 {
-    item(w, key);
     if (v)
-        put(w, "true", 4);
+        put_field(w, key, klen, "true", 4);
     else
-        put(w, "false", 5);
+        put_field(w, key, klen, "false", 5);
 }
 
-void ot_jw_null(struct ot_jw *w, const char *key)
+void ot_jw_null_k(struct ot_jw *w, const char *key, size_t klen)
 {
-    item(w, key);
-    put(w, "null", 4);
+    put_field(w, key, klen, "null", 4);
 }
 
-void ot_jw_hex(struct ot_jw *w, const char *key, const uint8_t *b, size_t n, char sep)
+void ot_jw_hex_k(struct ot_jw *w, const char *key, size_t klen, const uint8_t *b, size_t n,
+                 char sep)
 {
-    item(w, key);
-    size_t need = 2 + n * 3;
-    if (!reserve(w, need))
+    if (!room(w, key_room(w, key, klen) + 2 + n * 3))
         return;
-    char *o = w->buf + w->len;
+    char *o = put_key(w, w->buf + w->len, key, klen);
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         if (sep && i)
@@ -319,8 +372,12 @@ void ot_jw_hex(struct ot_jw *w, const char *key, const uint8_t *b, size_t n, cha
     w->len = (size_t)(o - w->buf);
 }
 
-void ot_jw_raw(struct ot_jw *w, const char *key, const char *json, size_t n)
+void ot_jw_raw_k(struct ot_jw *w, const char *key, size_t klen, const char *json, size_t n)
 {
-    item(w, key);
-    put(w, json, n);
+    put_field(w, key, klen, json, n);
+}
+
+void ot_jw_fields(struct ot_jw *w, const char *text, size_t n)
+{
+    put_field(w, NULL, 0, text, n);
 }

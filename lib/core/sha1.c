@@ -1,44 +1,103 @@
-/* SHA-1 as specified in FIPS 180-4, section 6.1. */
+/*
+ * SHA-1 as specified in FIPS 180-4, section 6.1.
+ *
+ * The 80 rounds are written out (no branches on the round number) and the
+ * message schedule lives in a 16-word ring instead of an 80-word array: the
+ * sensor hashes every flow's Community ID tuple and every server
+ * certificate, and the looped form cost ~1,900 instructions a block where
+ * this one costs ~1,450.  On x86-64 processors with the SHA extensions
+ * (most since 2017-2019) the blocks go to the SHA-NI instructions instead,
+ * two to three times faster again (measured on AMD EPYC); the choice is made
+ * once, from CPUID.
+ */
 #include "core/sha1.h"
 
+#include <stdbool.h>
 #include <string.h>
 
-static uint32_t rol(uint32_t x, unsigned n)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define OT_SHA1_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+#define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+
+static inline uint32_t load_be32(const uint8_t *p)
 {
-    return (x << n) | (x >> (32 - n));
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+
+/* Schedule word i (16 <= i < 80), computed in place in the ring. */
+#define W(i)                                                                                       \
+    (w[(i)&15] = ROL(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ w[((i) + 2) & 15] ^ w[(i)&15], 1))
+
+/*
+ * One round: e += f(b,c,d) + k + rol(a,5) + word; b = rol(b,30).  Rather than
+ * moving five variables each round, the callers rotate the names.
+ */
+#define R0(a, b, c, d, e, i)                                                                       \
+    do {                                                                                           \
+        e += ((b & (c ^ d)) ^ d) + w[i] + 0x5a827999u + ROL(a, 5);                                 \
+        b = ROL(b, 30);                                                                            \
+    } while (0)
+#define R1(a, b, c, d, e, i)                                                                       \
+    do {                                                                                           \
+        e += ((b & (c ^ d)) ^ d) + W(i) + 0x5a827999u + ROL(a, 5);                                 \
+        b = ROL(b, 30);                                                                            \
+    } while (0)
+#define R2(a, b, c, d, e, i)                                                                       \
+    do {                                                                                           \
+        e += (b ^ c ^ d) + W(i) + 0x6ed9eba1u + ROL(a, 5);                                         \
+        b = ROL(b, 30);                                                                            \
+    } while (0)
+#define R3(a, b, c, d, e, i)                                                                       \
+    do {                                                                                           \
+        e += (((b | c) & d) | (b & c)) + W(i) + 0x8f1bbcdcu + ROL(a, 5);                           \
+        b = ROL(b, 30);                                                                            \
+    } while (0)
+#define R4(a, b, c, d, e, i)                                                                       \
+    do {                                                                                           \
+        e += (b ^ c ^ d) + W(i) + 0xca62c1d6u + ROL(a, 5);                                         \
+        b = ROL(b, 30);                                                                            \
+    } while (0)
+
+/* Five rounds with the names rotated back to where they started. */
+#define FIVE(R, i)                                                                                 \
+    do {                                                                                           \
+        R(a, b, c, d, e, (i));                                                                     \
+        R(e, a, b, c, d, (i) + 1);                                                                 \
+        R(d, e, a, b, c, (i) + 2);                                                                 \
+        R(c, d, e, a, b, (i) + 3);                                                                 \
+        R(b, c, d, e, a, (i) + 4);                                                                 \
+    } while (0)
 
 static void block(uint32_t h[5], const uint8_t *p)
 {
-    uint32_t w[80];
+    uint32_t w[16];
     for (int i = 0; i < 16; i++)
-        w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) |
-               ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
-    for (int i = 16; i < 80; i++)
-        w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        w[i] = load_be32(p + 4 * i);
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t f, k;
-        if (i < 20) {
-            f = (b & c) | (~b & d);
-            k = 0x5a827999;
-        } else if (i < 40) {
-            f = b ^ c ^ d;
-            k = 0x6ed9eba1;
-        } else if (i < 60) {
-            f = (b & c) | (b & d) | (c & d);
-            k = 0x8f1bbcdc;
-        } else {
-            f = b ^ c ^ d;
-            k = 0xca62c1d6;
-        }
-        uint32_t t = rol(a, 5) + f + e + k + w[i];
-        e = d;
-        d = c;
-        c = rol(b, 30);
-        b = a;
-        a = t;
-    }
+    FIVE(R0, 0);
+    FIVE(R0, 5);
+    FIVE(R0, 10);
+    R0(a, b, c, d, e, 15);
+    R1(e, a, b, c, d, 16);
+    R1(d, e, a, b, c, 17);
+    R1(c, d, e, a, b, 18);
+    R1(b, c, d, e, a, 19);
+    FIVE(R2, 20);
+    FIVE(R2, 25);
+    FIVE(R2, 30);
+    FIVE(R2, 35);
+    FIVE(R3, 40);
+    FIVE(R3, 45);
+    FIVE(R3, 50);
+    FIVE(R3, 55);
+    FIVE(R4, 60);
+    FIVE(R4, 65);
+    FIVE(R4, 70);
+    FIVE(R4, 75);
     h[0] += a;
     h[1] += b;
     h[2] += c;
@@ -46,15 +105,115 @@ static void block(uint32_t h[5], const uint8_t *p)
     h[4] += e;
 }
 
-void ot_sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN])
+#ifdef OT_SHA1_NI
+/* Message words 4g..4g+3 from the previous sixteen (m is a ring of four such groups). */
+#define NI_NEXT(g)                                                                                 \
+    m[(g)&3] = _mm_sha1msg2_epu32(                                                                 \
+        _mm_xor_si128(_mm_sha1msg1_epu32(m[(g)&3], m[((g) + 1) & 3]), m[((g) + 2) & 3]),           \
+        m[((g) + 3) & 3])
+
+/*
+ * Rounds 4g..4g+3 (1 <= g < 20).  Their e term is the A of four rounds back,
+ * which sha1nexte adds to the message words; e0 and e1 take turns holding it.
+ */
+#define NI_ROUNDS(g)                                                                               \
+    do {                                                                                           \
+        if ((g) >= 4)                                                                              \
+            NI_NEXT(g);                                                                            \
+        if ((g)&1) {                                                                               \
+            e1 = _mm_sha1nexte_epu32(e1, m[(g)&3]);                                                \
+            e0 = abcd;                                                                             \
+            abcd = _mm_sha1rnds4_epu32(abcd, e1, (g) / 5);                                         \
+        } else {                                                                                   \
+            e0 = _mm_sha1nexte_epu32(e0, m[(g)&3]);                                                \
+            e1 = abcd;                                                                             \
+            abcd = _mm_sha1rnds4_epu32(abcd, e0, (g) / 5);                                         \
+        }                                                                                          \
+    } while (0)
+
+/* `n` blocks with the SHA-NI instructions (Intel's SHA extensions reference flow). */
+__attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t h[5], const uint8_t *p,
+                                                                  size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
+    __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0x1b);
+    __m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0), e1;
+    for (; n; n--, p += 64) {
+        __m128i abcd_save = abcd, e0_save = e0, m[4];
+        for (int i = 0; i < 4; i++)
+            m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+        e0 = _mm_add_epi32(e0, m[0]);
+        e1 = abcd;
+        abcd = _mm_sha1rnds4_epu32(abcd, e0, 0);
+        NI_ROUNDS(1);
+        NI_ROUNDS(2);
+        NI_ROUNDS(3);
+        NI_ROUNDS(4);
+        NI_ROUNDS(5);
+        NI_ROUNDS(6);
+        NI_ROUNDS(7);
+        NI_ROUNDS(8);
+        NI_ROUNDS(9);
+        NI_ROUNDS(10);
+        NI_ROUNDS(11);
+        NI_ROUNDS(12);
+        NI_ROUNDS(13);
+        NI_ROUNDS(14);
+        NI_ROUNDS(15);
+        NI_ROUNDS(16);
+        NI_ROUNDS(17);
+        NI_ROUNDS(18);
+        NI_ROUNDS(19);
+        e0 = _mm_sha1nexte_epu32(e0, e0_save);
+        abcd = _mm_add_epi32(abcd, abcd_save);
+    }
+    _mm_storeu_si128((__m128i *)h, _mm_shuffle_epi32(abcd, 0x1b));
+    h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+
+/*
+ * Whether the processor has SHA-NI (and the SSSE3/SSE4.1 the flow needs).
+ * Asked of CPUID once and kept: the answer cannot change while we run.
+ */
+static bool have_sha_ni(void)
+{
+    static int known = -1; /* -1: not asked yet */
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        unsigned a, b, c, d;
+        bool sse = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1);
+        bool sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+        k = sse && sha;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
+}
+#endif
+
+/* `n` consecutive blocks, with SHA-NI when allowed and present. */
+static void blocks(uint32_t h[5], const uint8_t *p, size_t n, bool ni)
+{
+#ifdef OT_SHA1_NI
+    if (ni && have_sha_ni()) {
+        blocks_ni(h, p, n);
+        return;
+    }
+#else
+    (void)ni;
+#endif
+    for (; n; n--, p += 64)
+        block(h, p);
+}
+
+static void sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN], bool ni)
 {
     uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
     const uint8_t *p = data;
     size_t left = len;
-    while (left >= 64) {
-        block(h, p);
-        p += 64;
-        left -= 64;
+    if (left >= 64) {
+        blocks(h, p, left / 64, ni);
+        p += left / 64 * 64;
+        left %= 64;
     }
     uint8_t tail[128];
     memset(tail, 0, sizeof(tail));
@@ -64,13 +223,21 @@ void ot_sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN])
     uint64_t bits = (uint64_t)len * 8;
     for (int i = 0; i < 8; i++)
         tail[tl - 1 - i] = (uint8_t)(bits >> (8 * i));
-    block(h, tail);
-    if (tl == 128)
-        block(h, tail + 64);
+    blocks(h, tail, tl / 64, ni);
     for (int i = 0; i < 5; i++) {
         out[4 * i] = (uint8_t)(h[i] >> 24);
         out[4 * i + 1] = (uint8_t)(h[i] >> 16);
         out[4 * i + 2] = (uint8_t)(h[i] >> 8);
         out[4 * i + 3] = (uint8_t)h[i];
     }
+}
+
+void ot_sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN])
+{
+    sha1(data, len, out, true);
+}
+
+void ot_sha1_portable(const void *data, size_t len, uint8_t out[OT_SHA1_LEN])
+{
+    sha1(data, len, out, false);
 }

@@ -6,6 +6,7 @@ void ot_timefmt_init(struct ot_timefmt *tf)
 {
     tf->cached_sec = -1;
     tf->cached[0] = '\0';
+    tf->sec[0] = tf->sec[1] = UINT64_MAX;
 }
 
 /* Civil date from days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm). */
@@ -28,14 +29,9 @@ static void put2(char *o, unsigned v)
     o[1] = (char)('0' + v % 10);
 }
 
-/*
- * The date part is cached per day (cached_sec holds the day number), so
- * events from flows that end out of time order still format cheaply.
- */
-size_t ot_timefmt_us(struct ot_timefmt *tf, uint64_t us, char *out)
+/* "YYYY-MM-DDTHH:MM:SS" of second `sec` at out; the date part cached per day. */
+static void fmt_second(struct ot_timefmt *tf, uint64_t sec, char *out)
 {
-    uint64_t sec = us / 1000000;
-    unsigned usec = (unsigned)(us % 1000000);
     int64_t day = (int64_t)(sec / 86400);
     unsigned sod = (unsigned)(sec % 86400);
     if (day != tf->cached_sec) {
@@ -60,11 +56,22 @@ size_t ot_timefmt_us(struct ot_timefmt *tf, uint64_t us, char *out)
     put2(out + 14, sod / 60 % 60);
     out[16] = ':';
     put2(out + 17, sod % 60);
-    out[19] = '.';
-    for (int i = 25; i >= 20; i--) {
-        out[i] = (char)('0' + usec % 10);
-        usec /= 10;
+}
+
+size_t ot_timefmt_us(struct ot_timefmt *tf, uint64_t us, char *out)
+{
+    uint64_t sec = us / 1000000;
+    unsigned usec = (unsigned)(us % 1000000);
+    unsigned slot = (unsigned)(sec & 1);
+    if (tf->sec[slot] != sec) {
+        fmt_second(tf, sec, tf->sec_text[slot]);
+        tf->sec[slot] = sec;
     }
+    memcpy(out, tf->sec_text[slot], 19);
+    out[19] = '.';
+    put2(out + 20, usec / 10000);
+    put2(out + 22, usec / 100 % 100);
+    put2(out + 24, usec % 100);
     memcpy(out + 26, "+0000", 6);
     return OT_TS_LEN;
 }

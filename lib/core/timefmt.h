@@ -10,12 +10,16 @@
 /*
  * Format microseconds since the epoch as Suricata does in EVE
  * ("2024-01-02T03:04:05.123456+0000"), always UTC.  `out` needs OT_TS_LEN + 1
- * bytes.  Returns the length written.  Caches the date part per day, so
- * formatting costs a few divisions.
+ * bytes.  Returns the length written.  Caches the date part per day and the
+ * text of the last two seconds met (events come in bursts within a second,
+ * and a flow event alternates between its start and end), so formatting
+ * usually costs a copy and the six microsecond digits.
  */
 struct ot_timefmt {
-    int64_t cached_sec; /* day number of `cached` (name kept for ABI stability) */
-    char cached[20];    /* "YYYY-MM-DDT" */
+    int64_t cached_sec;   /* day number of `cached` (name kept for ABI stability) */
+    char cached[20];      /* "YYYY-MM-DDT" */
+    uint64_t sec[2];      /* second of sec_text[i] (slot = second & 1); UINT64_MAX: empty */
+    char sec_text[2][20]; /* "YYYY-MM-DDTHH:MM:SS" */
 };
 
 void ot_timefmt_init(struct ot_timefmt *tf);

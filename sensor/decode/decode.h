@@ -59,7 +59,7 @@ static inline bool ot_addr_eq(const struct ot_addr *a, const struct ot_addr *b)
     return a->u.q[0] == b->u.q[0] && a->u.q[1] == b->u.q[1];
 }
 
-/* Render as text (inet_ntop); `out` needs 46 bytes. Returns the length. */
+/* Render as text, exactly as inet_ntop() does; `out` needs 46 bytes. Returns the length. */
 size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out);
 
 #define OT_PKT_IPV4        0x0001

@@ -13,10 +13,32 @@
 #include "proto/proto.h"
 
 /* The registration table: adding a detector is one file plus one row. */
+extern const struct ot_detector ot_detector_ioc;
 extern const struct ot_detector ot_detector_cleartext;
+extern const struct ot_detector ot_detector_newdev;
+extern const struct ot_detector ot_detector_scan;
+extern const struct ot_detector ot_detector_bruteforce;
+extern const struct ot_detector ot_detector_exposure;
+extern const struct ot_detector ot_detector_lateral;
+extern const struct ot_detector ot_detector_dns_tunnel;
+extern const struct ot_detector ot_detector_dga;
+extern const struct ot_detector ot_detector_beacon;
+extern const struct ot_detector ot_detector_cryptomining;
+extern const struct ot_detector ot_detector_rat;
 
 const struct ot_detector *const ot_detectors[] = {
+    &ot_detector_ioc,
     &ot_detector_cleartext,
+    &ot_detector_newdev,
+    &ot_detector_scan,
+    &ot_detector_bruteforce,
+    &ot_detector_exposure,
+    &ot_detector_lateral,
+    &ot_detector_dns_tunnel,
+    &ot_detector_dga,
+    &ot_detector_beacon,
+    &ot_detector_cryptomining,
+    &ot_detector_rat,
     NULL,
 };
 
@@ -242,6 +264,7 @@ struct pending {
     uint32_t sid;
     uint16_t det;
     uint8_t ip_proto;
+    uint8_t severity;
     bool v6, has_dst, has_flow;
     uint16_t sp, dp;
     struct ot_addr src, dst;
@@ -384,6 +407,14 @@ static size_t det_index(const struct ot_detect *d, const struct ot_detector *det
         if (ot_detectors[i] == det)
             return i;
     return 0;
+}
+
+bool ot_detect_enabled(const struct ot_detect *d, const struct ot_detector *det)
+{
+    for (size_t i = 0; i < d->n_det; i++)
+        if (ot_detectors[i] == det)
+            return d->on[i];
+    return false;
 }
 
 void ot_detect_count_full(struct ot_detect *d, const struct ot_detector *det)
@@ -580,7 +611,7 @@ static void write_pending(struct ot_detect *d, const struct pending *p)
     ot_jw_u64(w, "signature_id", p->sig->id);
     ot_jw_str(w, "signature", p->sig->msg);
     ot_jw_str(w, "category", ot_detectors[p->det]->family);
-    ot_jw_u64(w, "severity", p->sig->severity);
+    ot_jw_u64(w, "severity", p->severity);
     ot_jw_u64(w, "count", p->count);
     char ts[OT_TS_LEN + 1];
     ot_jw_strn(w, "first_seen", ts, ot_timefmt_us(&d->eve->tf, p->first_us, ts));
@@ -706,6 +737,7 @@ void ot_detect_alert(struct ot_detect *d, const struct ot_detector *det, const s
     p->sig = a->sig;
     p->det = (uint16_t)di;
     p->ip_proto = a->ip_proto;
+    p->severity = a->severity ? a->severity : a->sig->severity;
     p->v6 = a->v6;
     p->has_dst = a->has_dst;
     p->sp = a->sp;

@@ -165,6 +165,11 @@ const struct ot_detect_stats *ot_detect_stats(const struct ot_detect *d);
 /* ---- for detectors ---- */
 
 bool ot_detect_is_home(const struct ot_detect *d, const struct ot_addr *a, bool v6);
+/* Is this detector switched on? */
+bool ot_detect_enabled(const struct ot_detect *d, const struct ot_detector *det);
+/* The asset inventory saw a MAC it never saw before (detect-newdev.c). */
+void ot_detect_new_device(struct ot_detect *d, const uint8_t mac[6], const struct ot_addr *ip,
+                          bool v6, const char *vendor, const char *hostname, uint64_t ts_us);
 /* Count that a detector's table hit its bound (shows in stats). */
 void ot_detect_count_full(struct ot_detect *d, const struct ot_detector *det);
 /*
@@ -198,6 +203,7 @@ struct ot_alert {
     bool v6;
     bool has_dst;                /* false: one-sided (a scan over many hosts) */
     uint8_t ip_proto;
+    uint8_t severity;            /* 0: the signature's; else overrides it (e.g. by confidence) */
     struct ot_evidence ev[OT_DETECT_MAX_EVIDENCE];
     size_t n_ev;
 };

@@ -46,6 +46,8 @@ struct ot_eve {
     struct ot_timefmt tf;
     struct ot_eve_stats stats;
     char sensor_id[64];
+    char sensor_field[16 + 63 * 6]; /* `"sensor_id":"<escaped>"`, rendered once at open */
+    size_t sensor_field_len;
     char run_id[17];     /* random per run: event ids are run_id + counter */
     uint64_t next_seq;
     int fd;
@@ -74,8 +76,18 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
 /* Finish and emit the event started by ot_eve_begin(). */
 int ot_eve_end(struct ot_eve *e);
 
+struct ot_labeler;
+/*
+ * Writes the flow event of `f` (Suricata's "flow" shape: counters, times,
+ * state, `reason` ("timeout", ...), the nDPI label when `l` is given, TCP
+ * flags).  One call does begin, fields and end.
+ */
+void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
+                 const struct ot_labeler *l);
+
 /* Adds "src_ip", "src_port", ... "proto" for a flow in the given direction (used by begin). */
 void ot_eve_endpoints(struct ot_jw *w, const struct ot_flow *f, int dir);
+
 /* Name of an IP protocol as Suricata writes it ("TCP", "UDP", "ICMP", "IPv6-ICMP", or the number). */
 const char *ot_ipproto_name(uint8_t proto, char *tmp /* 4 bytes */);
 

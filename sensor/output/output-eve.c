@@ -3,6 +3,7 @@
  * buffered sink with size-based rotation.
  */
 #include "output/eve.h"
+#include "output/eve-text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,15 @@ int ot_eve_open(struct ot_eve *e, const struct ot_eve_config *cfg)
         ot_err("sensor id longer than %zu bytes", sizeof(e->sensor_id) - 1);
         return OT_EINVAL;
     }
+    /* `"sensor_id":"..."`, escaped once here for every event's header. */
+    struct ot_jw sj;
+    int jrc = ot_jw_init(&sj, sizeof(e->sensor_field), sizeof(e->sensor_field));
+    if (jrc)
+        return jrc;
+    ot_jw_str(&sj, "sensor_id", e->sensor_id);
+    memcpy(e->sensor_field, sj.buf, sj.len);
+    e->sensor_field_len = sj.len;
+    ot_jw_free(&sj);
     uint8_t rnd[8];
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         return OT_EIO;
@@ -205,37 +215,76 @@ const char *ot_ipproto_name(uint8_t proto, char *tmp)
     case 132:
         return "SCTP";
     }
-    snprintf(tmp, 4, "%u", proto);
+    char *o = tmp;
+    if (proto >= 100)
+        *o++ = (char)('0' + proto / 100);
+    if (proto >= 10)
+        *o++ = (char)('0' + proto / 10 % 10);
+    *o++ = (char)('0' + proto % 10);
+    *o = '\0';
     return tmp;
 }
 
-void ot_eve_endpoints(struct ot_jw *w, const struct ot_flow *f, int dir)
+/* Bytes put_endpoints() writes at most: two addresses, two ports, the protocol. */
+#define ENDPOINTS_MAX 256
+/* Bytes the common header takes at most (the fast path of ot_eve_begin() bounds its names). */
+#define HEADER_MAX (ENDPOINTS_MAX + 720 + 16 + 63 * 6)
+
+/* The fields of ot_eve_endpoints() as JSON text at o (no leading comma); returns the end. */
+static char *put_endpoints(char *o, const struct ot_flow *f, int dir)
 {
     const struct ot_addr *sa = dir ? &f->srv : &f->cli;
     const struct ot_addr *da = dir ? &f->cli : &f->srv;
     uint16_t sp = dir ? f->srv_port : f->cli_port;
     uint16_t dp = dir ? f->cli_port : f->srv_port;
-    char ip[48];
-    size_t n = ot_addr_fmt(sa, f->v6, ip);
-    ot_jw_strn(w, "src_ip", ip, n);
     bool ports = f->ip_proto == 6 || f->ip_proto == 17 || f->ip_proto == 132;
-    if (ports)
-        ot_jw_u64(w, "src_port", sp);
-    n = ot_addr_fmt(da, f->v6, ip);
-    ot_jw_strn(w, "dest_ip", ip, n);
-    if (ports)
-        ot_jw_u64(w, "dest_port", dp);
+    o = OT_PUT_LIT(o, "\"src_ip\":\"");
+    o += ot_addr_fmt(sa, f->v6, o);
+    *o++ = '"';
+    if (ports) {
+        o = OT_PUT_LIT(o, ",\"src_port\":");
+        o = ot_put_u64(o, sp);
+    }
+    o = OT_PUT_LIT(o, ",\"dest_ip\":\"");
+    o += ot_addr_fmt(da, f->v6, o);
+    *o++ = '"';
+    if (ports) {
+        o = OT_PUT_LIT(o, ",\"dest_port\":");
+        o = ot_put_u64(o, dp);
+    }
     char tmp[4];
-    ot_jw_str(w, "proto", ot_ipproto_name(f->ip_proto, tmp));
+    const char *pn = ot_ipproto_name(f->ip_proto, tmp);
+    o = OT_PUT_LIT(o, ",\"proto\":\"");
+    o = ot_put_text(o, pn, strlen(pn));
+    *o++ = '"';
+    return o;
 }
 
-struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts_us,
-                           const struct ot_flow *f, int dir)
+void ot_eve_endpoints(struct ot_jw *w, const struct ot_flow *f, int dir)
 {
-    struct ot_jw *w = &e->jw;
+    char buf[ENDPOINTS_MAX];
+    ot_jw_fields(w, buf, (size_t)(put_endpoints(buf, f, dir) - buf));
+}
+
+/* True when s can go into JSON as it is (printable ASCII, no quote or backslash). */
+static bool plain(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The header one field at a time, for what the fast path of ot_eve_begin()
+ * does not take (an event type that needs escaping or is unusually long).
+ */
+static void begin_fields(struct ot_eve *e, struct ot_jw *w, const char *event_type, uint64_t ts_us,
+                         const struct ot_flow *f, int dir, const char *id, size_t id_len)
+{
     char ts[OT_TS_LEN + 1];
-    ot_jw_reset(w);
-    ot_jw_obj_open(w, NULL);
     ot_jw_strn(w, "timestamp", ts, ot_timefmt_us(&e->tf, ts_us, ts));
     if (f)
         ot_jw_u64(w, "flow_id", f->flow_id);
@@ -255,6 +304,28 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
         if (f->community_id[0])
             ot_jw_str(w, "community_id", f->community_id);
     }
+    ot_jw_strn(w, "event_id", id, id_len);
+    ot_jw_fields(w, e->sensor_field, e->sensor_field_len);
+}
+
+/* Longest event type and application-protocol name the fast path takes. */
+#define NAME_MAX_FAST 64
+
+/*
+ * The common header is written about twice per flow, so it is rendered into
+ * one stack buffer and handed to the writer in one call (one bound check,
+ * no per-field key lengths or escaping scans) rather than field by field:
+ * every value in it is our own text (numbers, addresses, names, base64),
+ * except sensor_id, which ot_eve_open() escaped once.  The output is exactly
+ * what begin_fields() writes.
+ */
+struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts_us,
+                           const struct ot_flow *f, int dir)
+{
+    struct ot_jw *w = &e->jw;
+    ot_jw_reset(w);
+    ot_jw_obj_open(w, NULL);
+
     /* event_id: run id + sequence; unique across runs and sensors. */
     char id[40];
     memcpy(id, e->run_id, 16);
@@ -267,8 +338,72 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
     } while (seq);
     size_t digits = (size_t)(id + sizeof(id) - p);
     memmove(id + 17, p, digits);
-    ot_jw_strn(w, "event_id", id, 17 + digits);
-    ot_jw_str(w, "sensor_id", e->sensor_id);
+    size_t id_len = 17 + digits;
+
+    size_t et_len = strlen(event_type);
+    const char *app = NULL, *orig = NULL;
+    size_t app_len = 0, orig_len = 0;
+    if (f && f->app_proto != OT_APP_UNKNOWN) {
+        app = ot_app_proto_name(f->app_proto);
+        app_len = strlen(app);
+    }
+    if (f && f->app_proto_orig != OT_APP_UNKNOWN) {
+        orig = ot_app_proto_name(f->app_proto_orig);
+        orig_len = strlen(orig);
+    }
+    if (et_len > NAME_MAX_FAST || app_len > NAME_MAX_FAST || orig_len > NAME_MAX_FAST ||
+        !plain(event_type, et_len)) {
+        begin_fields(e, w, event_type, ts_us, f, dir, id, id_len);
+        return w;
+    }
+
+    char buf[HEADER_MAX];
+    char *o = buf;
+    o = OT_PUT_LIT(o, "\"timestamp\":\"");
+    o += ot_timefmt_us(&e->tf, ts_us, o);
+    *o++ = '"';
+    if (f) {
+        o = OT_PUT_LIT(o, ",\"flow_id\":");
+        o = ot_put_u64(o, f->flow_id);
+    }
+    o = OT_PUT_LIT(o, ",\"event_type\":\"");
+    o = ot_put_text(o, event_type, et_len);
+    *o++ = '"';
+    if (f) {
+        if (f->vlan_count) {
+            o = OT_PUT_LIT(o, ",\"vlan\":[");
+            for (unsigned i = 0; i < f->vlan_count && i < 2; i++) {
+                if (i)
+                    *o++ = ',';
+                o = ot_put_u64(o, f->vlan[i]);
+            }
+            *o++ = ']';
+        }
+        *o++ = ',';
+        o = put_endpoints(o, f, dir);
+        if (app) {
+            o = OT_PUT_LIT(o, ",\"app_proto\":\"");
+            o = ot_put_text(o, app, app_len);
+            *o++ = '"';
+        }
+        if (orig) {
+            o = OT_PUT_LIT(o, ",\"app_proto_orig\":\"");
+            o = ot_put_text(o, orig, orig_len);
+            *o++ = '"';
+        }
+        if (f->community_id[0]) {
+            /* "1:" and base64: nothing to escape; the field holds at most 63 bytes. */
+            o = OT_PUT_LIT(o, ",\"community_id\":\"");
+            o = ot_put_text(o, f->community_id, strnlen(f->community_id, sizeof(f->community_id)));
+            *o++ = '"';
+        }
+    }
+    o = OT_PUT_LIT(o, ",\"event_id\":\"");
+    o = ot_put_text(o, id, id_len);
+    *o++ = '"';
+    *o++ = ',';
+    o = ot_put_text(o, e->sensor_field, e->sensor_field_len);
+    ot_jw_fields(w, buf, (size_t)(o - buf));
     return w;
 }
 

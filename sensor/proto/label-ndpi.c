@@ -6,10 +6,27 @@
 
 #include "otasuke/error.h"
 
+/*
+ * Names of the (master, app) pairs met so far.  Every flow event writes its
+ * label and category, and nDPI renders the label with snprintf() (about
+ * 1,000 instructions); a run meets a few hundred distinct pairs, so a small
+ * direct-mapped cache of the rendered names answers nearly every lookup.
+ */
+#define NAME_CACHE_SIZE 256
+
+struct label_name {
+    uint32_t key; /* master << 16 | app; 0 = empty (unknown/unknown is never looked up) */
+    uint8_t len;
+    char name[63];        /* as ndpi_protocol2name() writes it */
+    const char *category; /* ndpi_category_get_name(): nDPI's own string */
+};
+
 struct ot_labeler {
     struct ndpi_detection_module_struct *mod;
     uint32_t max_packets;
     struct ot_label_stats st;
+    /* NAME_CACHE_SIZE entries, behind a pointer so that users holding a const labeler fill it too. */
+    struct label_name *names;
 };
 
 int ot_labeler_new(uint32_t max_packets, struct ot_labeler **out)
@@ -17,8 +34,14 @@ int ot_labeler_new(uint32_t max_packets, struct ot_labeler **out)
     struct ot_labeler *l = calloc(1, sizeof(*l));
     if (!l)
         return OT_ENOMEM;
+    l->names = calloc(NAME_CACHE_SIZE, sizeof(*l->names));
+    if (!l->names) {
+        free(l);
+        return OT_ENOMEM;
+    }
     l->mod = ndpi_init_detection_module(ndpi_no_prefs);
     if (!l->mod) {
+        free(l->names);
         free(l);
         return OT_ENOMEM;
     }
@@ -36,6 +59,7 @@ void ot_labeler_free(struct ot_labeler *l)
     if (!l)
         return;
     ndpi_exit_detection_module(l->mod);
+    free(l->names);
     free(l);
 }
 
@@ -125,15 +149,32 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
     f->ndpi_pkts = NDPI_DONE;
 }
 
+/* The cached names of a flow's label, or NULL when nDPI gave it none. */
+static const struct label_name *label_names(const struct ot_labeler *l, const struct ot_flow *f)
+{
+    if (f->ndpi_master == NDPI_PROTOCOL_UNKNOWN && f->ndpi_app == NDPI_PROTOCOL_UNKNOWN)
+        return NULL;
+    uint32_t key = (uint32_t)f->ndpi_master << 16 | f->ndpi_app;
+    struct label_name *e = &l->names[(key * 2654435761u) >> 24];
+    if (e->key == key)
+        return e;
+    ndpi_protocol pr = {.master_protocol = f->ndpi_master, .app_protocol = f->ndpi_app};
+    char buf[64];
+    ndpi_protocol2name(l->mod, pr, buf, sizeof(buf));
+    e->key = key;
+    e->len = (uint8_t)strnlen(buf, sizeof(e->name));
+    memcpy(e->name, buf, e->len);
+    e->category = ndpi_category_get_name(l->mod, ndpi_get_proto_category(l->mod, pr));
+    return e;
+}
+
 void ot_labeler_write(const struct ot_labeler *l, const struct ot_flow *f, struct ot_jw *w)
 {
-    ndpi_protocol pr = {.master_protocol = f->ndpi_master, .app_protocol = f->ndpi_app};
-    if (pr.master_protocol == NDPI_PROTOCOL_UNKNOWN && pr.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+    const struct label_name *n = label_names(l, f);
+    if (!n)
         return;
-    char buf[64];
-    ot_jw_str(w, "app_label", ndpi_protocol2name(l->mod, pr, buf, sizeof(buf)));
-    ot_jw_str(w, "app_category",
-              ndpi_category_get_name(l->mod, ndpi_get_proto_category(l->mod, pr)));
+    ot_jw_strn(w, "app_label", n->name, n->len);
+    ot_jw_str(w, "app_category", n->category);
     if (f->ndpi_risk) {
         ot_jw_arr_open(w, "risks");
         for (unsigned i = 1; i < NDPI_MAX_RISK && i < 64; i++)
@@ -151,12 +192,15 @@ const struct ot_label_stats *ot_labeler_stats(const struct ot_labeler *l)
 const char *ot_labeler_name(const struct ot_labeler *l, const struct ot_flow *f, char *buf,
                             size_t len)
 {
-    ndpi_protocol pr = {.master_protocol = f->ndpi_master, .app_protocol = f->ndpi_app};
     if (len == 0)
         return buf;
     buf[0] = '\0';
-    if (pr.master_protocol == NDPI_PROTOCOL_UNKNOWN && pr.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+    const struct label_name *n = label_names(l, f);
+    if (!n)
         return buf;
-    ndpi_protocol2name(l->mod, pr, buf, (unsigned)len);
+    /* As ndpi_protocol2name() into buf would: cut to fit, always terminated. */
+    size_t k = n->len < len - 1 ? n->len : len - 1;
+    memcpy(buf, n->name, k);
+    buf[k] = '\0';
     return buf;
 }

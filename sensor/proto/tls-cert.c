@@ -1147,6 +1147,16 @@ int ot_tls_cert_write(struct ot_jw *w, const uint8_t *der, size_t len)
     /* A TLS certificate entry has a 24-bit length. */
     if (len == 0 || len > 0xffffff)
         return OT_EINVAL;
+    uint8_t md[OT_SHA1_LEN];
+    ot_sha1(der, len, md);
+    return ot_tls_cert_write_sha1(w, der, len, md);
+}
+
+int ot_tls_cert_write_sha1(struct ot_jw *w, const uint8_t *der, size_t len,
+                           const uint8_t sha1[OT_SHA1_LEN])
+{
+    if (len == 0 || len > 0xffffff)
+        return OT_EINVAL;
     struct cert c;
     c.subj = (struct sbuf){c.subject, 0, sizeof(c.subject)};
     c.iss = (struct sbuf){c.issuer, 0, sizeof(c.issuer)};
@@ -1156,9 +1166,7 @@ int ot_tls_cert_write(struct ot_jw *w, const uint8_t *der, size_t len)
         ot_jw_strn(w, "issuerdn", c.issuer, c.iss.len);
         write_serial(w, der, len);
     }
-    uint8_t md[OT_SHA1_LEN];
-    ot_sha1(der, len, md);
-    ot_jw_hex(w, "fingerprint", md, sizeof(md), ':');
+    ot_jw_hex(w, "fingerprint", sha1, OT_SHA1_LEN, ':');
     if (!ok)
         return OT_EINVAL;
     write_time(w, "notbefore", &c.not_before);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sha1.h"
+
 struct ot_jw;
 
 /*
@@ -22,5 +24,12 @@ struct ot_jw;
  * when the certificate decodes.  Returns 0, or OT_EINVAL when it does not.
  */
 int ot_tls_cert_write(struct ot_jw *w, const uint8_t *der, size_t len);
+/*
+ * The same, with the SHA-1 of `der` already computed by the caller (the TLS
+ * parser also hands it to the detection stage): a certificate is about 25
+ * SHA-1 blocks, so hashing it once instead of twice is worth the argument.
+ */
+int ot_tls_cert_write_sha1(struct ot_jw *w, const uint8_t *der, size_t len,
+                           const uint8_t sha1[OT_SHA1_LEN]);
 
 #endif

@@ -9,7 +9,6 @@
 #include "proto/tls-fingerprint.h"
 
 #include <openssl/evp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,17 +23,14 @@ bool ot_tls_is_grease(uint16_t v)
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
-/* Writes v in decimal at o; returns the number of characters written (1..5). */
+/* Writes v (< 65536) in decimal at o; returns the number of characters written (1..5). */
 static size_t put_dec(char *o, unsigned v)
 {
-    char tmp[5];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
+    size_t n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+    for (size_t i = n; i-- > 0;) {
+        o[i] = (char)('0' + v % 10);
         v /= 10;
-    } while (v && n < sizeof(tmp));
-    for (size_t i = 0; i < n; i++)
-        o[i] = tmp[n - 1 - i];
+    }
     return n;
 }
 
@@ -228,6 +224,27 @@ static int cmp_u16(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/*
+ * Sorts the values in place.  A hello carries a few dozen ciphers and
+ * extensions, where an insertion sort beats glibc's qsort (a merge sort that
+ * allocates and calls the comparison through a pointer) several times over;
+ * a hostile hello with thousands goes to qsort, so the cost stays n log n.
+ */
+static void sort_u16(uint16_t *v, size_t n)
+{
+    if (n > 64) {
+        qsort(v, n, sizeof(*v), cmp_u16);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 /* "xxxx,yyyy,..." of n values; returns the length written. */
 static size_t put_hex_list(char *o, const uint16_t *v, size_t n)
 {
@@ -263,7 +280,7 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
     if (nc == 0) {
         memset(hb, '0', sizeof(hb));
     } else {
-        qsort(vals, nc, sizeof(*vals), cmp_u16);
+        sort_u16(vals, nc);
         rc = sha256_12(text, put_hex_list(text, vals, nc), hb);
     }
 
@@ -280,7 +297,7 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
     if (rc == OT_OK && ne == 0) {
         memset(hc, '0', sizeof(hc));
     } else if (rc == OT_OK) {
-        qsort(vals, ne, sizeof(*vals), cmp_u16);
+        sort_u16(vals, ne);
         size_t len = put_hex_list(text, vals, ne);
         size_t ns = 0;
         for (size_t i = 0; i < h->n_sigalgs; i++) {
@@ -301,8 +318,26 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
     char alpn[2];
     ja4_alpn(h, alpn);
     uint16_t ver = h->max_version ? h->max_version : h->version;
-    snprintf(out, OT_TLS_JA4_SIZE, "t%s%c%02u%02u%c%c_%.12s_%.12s", ja4_version(ver),
-             h->has_sni ? 'd' : 'i', (unsigned)OT_MIN(nc, 99), (unsigned)OT_MIN(n_ext_count, 99),
-             alpn[0], alpn[1], hb, hc);
+    /* As snprintf("t%s%c%02u%02u%c%c_%.12s_%.12s") would write it, without the printf cost. */
+    const char *vs = ja4_version(ver);
+    unsigned c1 = (unsigned)OT_MIN(nc, 99), c2 = (unsigned)OT_MIN(n_ext_count, 99);
+    char *o = out;
+    *o++ = 't';
+    *o++ = vs[0];
+    *o++ = vs[1];
+    *o++ = h->has_sni ? 'd' : 'i';
+    *o++ = (char)('0' + c1 / 10);
+    *o++ = (char)('0' + c1 % 10);
+    *o++ = (char)('0' + c2 / 10);
+    *o++ = (char)('0' + c2 % 10);
+    *o++ = alpn[0];
+    *o++ = alpn[1];
+    *o++ = '_';
+    memcpy(o, hb, 12);
+    o += 12;
+    *o++ = '_';
+    memcpy(o, hc, 12);
+    o += 12;
+    *o = '\0';
     return OT_OK;
 }

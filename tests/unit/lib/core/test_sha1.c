@@ -23,17 +23,23 @@ static void test_vectors(void **state)
     assert_memory_equal(d, empty, OT_SHA1_LEN);
 }
 
-/* Every length from 0 to 300 (all padding cases) against OpenSSL. */
+/*
+ * Every length from 0 to 300 (all padding cases), and some long inputs,
+ * against OpenSSL: both the path this processor takes (SHA-NI or not) and
+ * the portable one.
+ */
 static void test_against_openssl(void **state)
 {
-    uint8_t buf[300];
+    static uint8_t buf[70000];
     for (size_t i = 0; i < sizeof(buf); i++)
-        buf[i] = (uint8_t)(i * 131 + 7);
-    for (size_t n = 0; n <= sizeof(buf); n++) {
-        uint8_t a[OT_SHA1_LEN], b[SHA_DIGEST_LENGTH];
+        buf[i] = (uint8_t)(i * 131 + 7 + (i >> 8));
+    for (size_t n = 0; n <= sizeof(buf); n = n < 300 ? n + 1 : n * 3 + 17) {
+        uint8_t a[OT_SHA1_LEN], p[OT_SHA1_LEN], b[SHA_DIGEST_LENGTH];
         ot_sha1(buf, n, a);
+        ot_sha1_portable(buf, n, p);
         SHA1(buf, n, b);
         assert_memory_equal(a, b, OT_SHA1_LEN);
+        assert_memory_equal(p, b, OT_SHA1_LEN);
     }
 }
 

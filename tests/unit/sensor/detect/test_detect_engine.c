@@ -50,6 +50,10 @@ struct rig {
 
 static void rig_open(struct rig *r)
 {
+    /* Only the cleartext detector: repeated failed logins would also be brute force. */
+    char why[64];
+    assert_int_equal(
+        ot_detect_conf_set(&r->conf, "detect.bruteforce.enabled", "no", why, sizeof(why)), 0);
     struct ot_eve_config ec;
     ot_eve_config_defaults(&ec);
     ec.path = path;

@@ -1,0 +1,51 @@
+/*
+ * Domain-name helpers for the DNS-based detectors (dns-tunnel, dga,
+ * cryptomining, rat): where the registered domain of a name starts, suffix
+ * matching against small built-in lists, and names no detector should judge
+ * (local, reverse, service-discovery).
+ *
+ * Names are as the DNS parser gives them (observe.h): dotted, without the
+ * final dot, not NUL-terminated, any case.  Nothing here allocates.
+ */
+#ifndef OT_SENSOR_DNS_NAME_H
+#define OT_SENSOR_DNS_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Offset in NAME where its registered domain starts: the last two labels,
+ * or three under a two-level public suffix (co.jp, co.uk, com.au: any
+ * two-letter country code under a generic second level such as co, com,
+ * net, org, ac, ne, or, go), or one more label under a few well-known
+ * shared hosting / dynamic-DNS suffixes (ddns.net, blogspot.com, ...).
+ * A name of one or two labels is its own registered domain (offset 0).
+ */
+size_t ot_dn_registered(const char *name, size_t len);
+
+/* True when NAME equals SUFFIX or ends with "." SUFFIX (ASCII case-insensitive). */
+bool ot_dn_has_suffix(const char *name, size_t len, const char *suffix);
+
+/* Index of the first entry of LIST (N strings) that NAME ends with, or -1. */
+int ot_dn_match_list(const char *name, size_t len, const char *const *list, size_t n);
+
+/*
+ * Names the DNS detectors leave alone: a single label, reverse lookups
+ * (in-addr.arpa, ip6.arpa, all of .arpa), local and private-use names (.local, .lan,
+ * .home.arpa, .localdomain, .internal, ...), and any name with a label that
+ * starts with '_' (DNS-SD, SRV and DKIM/SPF look-ups).  All of .arpa is
+ * infrastructure (in-addr, ip6, home, e164).
+ */
+bool ot_dn_is_ignored(const char *name, size_t len);
+
+/* Longest label length and number of labels. */
+void ot_dn_label_stats(const char *name, size_t len, size_t *longest, size_t *labels);
+
+/* FNV-1a of the lower-cased name, for tables. */
+uint64_t ot_dn_hash(const char *name, size_t len, uint64_t seed);
+
+/* Copy NAME lower-cased into OUT (CAP bytes, NUL-terminated, truncated). Returns bytes copied. */
+size_t ot_dn_copy_lower(char *out, size_t cap, const char *name, size_t len);
+
+#endif

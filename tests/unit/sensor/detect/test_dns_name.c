@@ -1,0 +1,106 @@
+/*
+ * Domain-name helpers (dns-name.h): registered domains under one- and
+ * two-level public suffixes and shared hosting, suffix matching on label
+ * boundaries, and the names the DNS detectors leave alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detect/dns-name.h"
+
+static const char *reg(const char *name)
+{
+    return name + ot_dn_registered(name, strlen(name));
+}
+
+static void test_registered(void **state)
+{
+    assert_string_equal(reg("www.example.com"), "example.com");
+    assert_string_equal(reg("a.b.c.example.com"), "example.com");
+    assert_string_equal(reg("example.com"), "example.com");
+    assert_string_equal(reg("com"), "com");
+    assert_string_equal(reg("www.example.co.jp"), "example.co.jp");
+    assert_string_equal(reg("example.co.jp"), "example.co.jp");
+    assert_string_equal(reg("news.bbc.co.uk"), "bbc.co.uk");
+    assert_string_equal(reg("shop.example.com.au"), "example.com.au");
+    assert_string_equal(reg("www3.nhk.or.jp"), "nhk.or.jp");
+    assert_string_equal(reg("hqxf.com.jm"), "hqxf.com.jm");
+    assert_string_equal(reg("a.b.example.de"), "example.de");
+    /* co under a long TLD is an ordinary label */
+    assert_string_equal(reg("www.co.example"), "co.example");
+    /* shared hosting and dynamic DNS: the owner's label */
+    assert_string_equal(reg("omraecidpoeb.ddns.net"), "omraecidpoeb.ddns.net");
+    assert_string_equal(reg("x.y.myblog.blogspot.com"), "myblog.blogspot.com");
+    assert_string_equal(reg("semuacontoh.blogspot.co.id"), "semuacontoh.blogspot.co.id");
+    assert_string_equal(reg("zonatec98.blogspot.com.es"), "zonatec98.blogspot.com.es");
+    assert_string_equal(reg("d1a2b3c4d5e6f7.cloudfront.net"), "d1a2b3c4d5e6f7.cloudfront.net");
+    /* a trailing dot */
+    assert_int_equal(ot_dn_registered("www.example.com.", 16), 4);
+}
+
+static void test_suffix(void **state)
+{
+    assert_true(ot_dn_has_suffix("relay-1.net.anydesk.com", 23, "anydesk.com"));
+    assert_true(ot_dn_has_suffix("ANYDESK.COM", 11, "anydesk.com"));
+    assert_false(ot_dn_has_suffix("notanydesk.com", 14, "anydesk.com"));
+    assert_false(ot_dn_has_suffix("anydesk.com.example.net", 23, "anydesk.com"));
+    assert_false(ot_dn_has_suffix("desk.com", 8, "anydesk.com"));
+    static const char *const list[] = {"a.com", "b.net"};
+    assert_int_equal(ot_dn_match_list("x.b.net", 7, list, 2), 1);
+    assert_int_equal(ot_dn_match_list("x.c.net", 7, list, 2), -1);
+}
+
+static void test_ignored(void **state)
+{
+    static const char *const yes[] = {
+        "localhost",
+        "wpad",
+        "4.3.2.1.in-addr.arpa",
+        "b.a.9.8.ip6.arpa",
+        "printer.local",
+        "_ipp._tcp.local",
+        "_ldap._tcp.dc._msdcs.corp.example.com",
+        "nas.home.arpa",
+        "router.lan",
+        "host.localdomain",
+        "x._domainkey.example.com",
+        "db.internal",
+    };
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (!ot_dn_is_ignored(yes[i], strlen(yes[i])))
+            fail_msg("'%s' should be ignored", yes[i]);
+    static const char *const no[] = {"www.example.com", "a_b.example.com", "local.example.com",
+                                     "arpa.example.net"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (ot_dn_is_ignored(no[i], strlen(no[i])))
+            fail_msg("'%s' should not be ignored", no[i]);
+}
+
+static void test_misc(void **state)
+{
+    size_t lo, nl;
+    ot_dn_label_stats("ab.cdef.g", 9, &lo, &nl);
+    assert_int_equal(lo, 4);
+    assert_int_equal(nl, 3);
+    assert_true(ot_dn_hash("Example.COM", 11, 7) == ot_dn_hash("example.com", 11, 7));
+    assert_true(ot_dn_hash("example.com", 11, 7) != ot_dn_hash("example.net", 11, 7));
+    char out[8];
+    assert_int_equal(ot_dn_copy_lower(out, sizeof(out), "ABCDEFGHIJ", 10), 7);
+    assert_string_equal(out, "abcdefg");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registered),
+        cmocka_unit_test(test_suffix),
+        cmocka_unit_test(test_ignored),
+        cmocka_unit_test(test_misc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
