@@ -97,17 +97,6 @@ static const struct key *find_key(const char *name)
     return NULL;
 }
 
-static int parse_bool(const char *v, bool *out)
-{
-    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-        *out = true;
-    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-        *out = false;
-    else
-        return OT_EINVAL;
-    return OT_OK;
-}
-
 static int parse_events(const char *v, uint32_t *out)
 {
     uint32_t m = 0;
@@ -178,7 +167,7 @@ int ot_sensor_config_set(struct ot_sensor_config *cfg, const char *name, const c
             *(uint64_t *)(void *)base = v;
         return OT_OK;
     case K_BOOL:
-        if (parse_bool(value, &b)) {
+        if (ot_parse_bool(value, &b)) {
             fprintf(stderr, "%s: %s: expected yes or no, got '%s'\n", where, name, value);
             return OT_EINVAL;
         }

@@ -31,57 +31,6 @@ static void cb_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, 
         ot_proto_on_data(&s->pe, f, dir, data, len, flags, ts_us);
 }
 
-static void fmt_tcp_flags(struct ot_jw *w, const char *key, uint8_t fl)
-{
-    uint8_t b = fl;
-    ot_jw_hex(w, key, &b, 1, 0);
-}
-
-/* The flow event, in Suricata's EVE shape. */
-static void write_flow(struct ot_sensor *s, struct ot_flow *f, enum ot_flow_end_reason reason,
-                       uint64_t now_us)
-{
-    struct ot_jw *w = ot_eve_begin(&s->eve, "flow", f->last_us, f, 0);
-    if (f->ip_proto == 1 || f->ip_proto == 58) {
-        /* The flow table keeps the first packet's ICMP type and code in the port fields. */
-        ot_jw_u64(w, "icmp_type", f->cli_port);
-        ot_jw_u64(w, "icmp_code", f->srv_port);
-    }
-    ot_jw_obj_open(w, "flow");
-    ot_jw_u64(w, "pkts_toserver", f->pkts[0]);
-    ot_jw_u64(w, "pkts_toclient", f->pkts[1]);
-    ot_jw_u64(w, "bytes_toserver", f->bytes[0]);
-    ot_jw_u64(w, "bytes_toclient", f->bytes[1]);
-    char ts[OT_TS_LEN + 1];
-    ot_jw_strn(w, "start", ts, ot_timefmt_us(&s->eve.tf, f->start_us, ts));
-    ot_jw_strn(w, "end", ts, ot_timefmt_us(&s->eve.tf, f->last_us, ts));
-    ot_jw_u64(w, "age", (f->last_us - f->start_us) / 1000000);
-    ot_jw_str(w, "state", ot_flow_state_name(f->state));
-    ot_jw_str(w, "reason", ot_flow_end_reason_name(reason));
-    if (s->labeler)
-        ot_labeler_write(s->labeler, f, w);
-    ot_jw_obj_close(w);
-    if (f->ip_proto == 6) {
-        ot_jw_obj_open(w, "tcp");
-        fmt_tcp_flags(w, "tcp_flags", f->tcp_flags[0] | f->tcp_flags[1]);
-        fmt_tcp_flags(w, "tcp_flags_ts", f->tcp_flags[0]);
-        fmt_tcp_flags(w, "tcp_flags_tc", f->tcp_flags[1]);
-        uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
-        static const struct {
-            uint8_t bit;
-            const char *name;
-        } names[] = {{OT_TH_FIN, "fin"}, {OT_TH_SYN, "syn"}, {OT_TH_RST, "rst"},
-                     {OT_TH_PSH, "psh"}, {OT_TH_ACK, "ack"}, {OT_TH_URG, "urg"},
-                     {OT_TH_ECE, "ecn"}, {OT_TH_CWR, "cwr"}};
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-            if (all & names[i].bit)
-                ot_jw_bool(w, names[i].name, true);
-        ot_jw_str(w, "state", ot_flow_state_name(f->state));
-        ot_jw_obj_close(w);
-    }
-    ot_eve_end(&s->eve);
-}
-
 static void cb_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now_us)
 {
     struct ot_sensor *s = ctx;
@@ -91,7 +40,7 @@ static void cb_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason,
     if (s->detect)
         ot_detect_flow_end(s->detect, f);
     if (s->cfg->event_types & OT_EV_FLOW)
-        write_flow(s, f, reason, now_us);
+        ot_eve_flow(&s->eve, f, ot_flow_end_reason_name(reason), s->labeler);
 }
 
 static void observe(void *ctx, const struct ot_flow *f, const struct ot_obs *o)

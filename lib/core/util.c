@@ -79,3 +79,14 @@ bool ot_bytes_istarts(const uint8_t *p, size_t n, const char *prefix)
             return false;
     return true;
 }
+
+int ot_parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+        *out = true;
+    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+        *out = false;
+    else
+        return OT_EINVAL;
+    return OT_OK;
+}

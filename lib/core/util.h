@@ -19,6 +19,8 @@ int ot_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out /* OUT
 int ot_parse_size(const char *s, uint64_t *out /* OUT */);
 /* Copy with truncation; always NUL-terminates when cap > 0. Returns false if truncated. */
 bool ot_strlcpy(char *dst, const char *src, size_t cap);
+/* "yes"/"true"/"on"/"1" or "no"/"false"/"off"/"0" into *out; OT_EINVAL for anything else. */
+int ot_parse_bool(const char *v, bool *out);
 /* Case-insensitive prefix test over a byte buffer. */
 bool ot_bytes_istarts(const uint8_t *p, size_t n, const char *prefix);
 

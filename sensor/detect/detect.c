@@ -156,11 +156,7 @@ static int parse_u64_bounded(const char *v, uint64_t lo, uint64_t hi, uint64_t *
 
 static int parse_yesno(const char *v, bool *out, char *why, size_t why_len)
 {
-    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-        *out = true;
-    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-        *out = false;
-    else {
+    if (ot_parse_bool(v, out) != 0) {
         snprintf(why, why_len, "'%s' is not yes or no", v);
         return OT_EINVAL;
     }
