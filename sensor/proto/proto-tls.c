@@ -452,9 +452,12 @@ static int server_hello(struct tls_state *s, const uint8_t *b, size_t n)
 
 /* ---- the event -------------------------------------------------------- */
 
-/* Tell the detection stage what the handshake showed (SNI, JA3/JA4, certificate SHA-1). */
+/*
+ * Tell the detection stage what the handshake showed (SNI, JA3/JA4, and the
+ * first certificate's SHA-1 when `cert_sha1` is not NULL).
+ */
 static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct tls_state *s,
-                    const uint8_t *chain, size_t chain_len)
+                    const uint8_t *cert_sha1)
 {
     struct ot_obs o = {.kind = OT_OBS_TLS, .dir = 0};
     o.u.tls.sni = ot_str_make((const char *)s->sni, s->sni_len);
@@ -464,17 +467,12 @@ static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const str
         o.u.tls.ja3s = ot_str_make(s->ja3s_md5, strlen(s->ja3s_md5));
     o.u.tls.ja4 = ot_str_make(s->ja4, strlen(s->ja4));
     char hex[41];
-    if (chain && chain_len >= 6) {
-        size_t list = ot_be24(chain), cl = ot_be24(chain + 3);
-        if (list <= chain_len - 3 && cl && cl <= list - 3) {
-            uint8_t md[20];
-            ot_sha1(chain + 6, cl, md);
-            for (int i = 0; i < 20; i++) {
-                hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-                hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-            }
-            o.u.tls.cert_sha1 = ot_str_make(hex, 40);
+    if (cert_sha1) {
+        for (int i = 0; i < 20; i++) {
+            hex[2 * i] = "0123456789abcdef"[cert_sha1[i] >> 4];
+            hex[2 * i + 1] = "0123456789abcdef"[cert_sha1[i] & 15];
         }
+        o.u.tls.cert_sha1 = ot_str_make(hex, 40);
     }
     ot_proto_observe(ctx, f, &o);
 }
@@ -492,8 +490,20 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     s->emitted = true;
     s->d[0].done = s->d[1].done = true;
 
+    /* The first certificate is hashed once, for the event and the detectors. */
+    const uint8_t *cert = NULL;
+    size_t cert_len = 0;
+    uint8_t cert_sha1[20];
+    if (chain && chain_len >= 6) {
+        size_t list = ot_be24(chain), cl = ot_be24(chain + 3);
+        if (list <= chain_len - 3 && cl && cl <= list - 3) {
+            cert = chain + 6;
+            cert_len = cl;
+            ot_sha1(cert, cert_len, cert_sha1);
+        }
+    }
     if (ctx->sink)
-        observe(ctx, f, s, chain, chain_len);
+        observe(ctx, f, s, cert ? cert_sha1 : NULL);
     struct ot_jw *w = ot_eve_begin(ctx->eve, "tls", ctx->ts_us, f, 0);
     ot_jw_obj_open(w, "tls");
     if (s->sni_len)
@@ -518,7 +528,9 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
                 rc = OT_EINVAL;
                 break;
             }
-            if (count == 0)
+            if (count == 0 && cert == p + o + 3)
+                ot_tls_cert_write_sha1(w, cert, cl, cert_sha1);
+            else if (count == 0)
                 ot_tls_cert_write(w, p + o + 3, cl);
             count++;
             o += 3 + cl;
