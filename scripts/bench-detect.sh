@@ -42,50 +42,56 @@ import csv, glob, hashlib, os, random, sys
 intel, out = sys.argv[1], sys.argv[2]
 N = 1_000_000
 rows, seen = [], set()
-def add(value, typ, cat, src):
+def add(value, typ, cat, src, conf):
     value = value.strip()
     if value and value not in seen and len(rows) < N:
-        seen.add(value); rows.append((value, typ, cat, src))
+        seen.add(value); rows.append((value, typ, cat, src, conf))
+# Confidence as a provider would set it: Maltrail's malware trails are
+# specific (90), its "suspicious" ones are hints (40: bad TLDs, IP-lookup
+# sites), its mass-scanner lists name cloud ranges that also host ordinary
+# sites (30); IPsum by how many blocklists agree.
 mt = glob.glob(os.path.join(intel, "maltrail", "**", "*.txt"), recursive=True)
 for path in sorted(mt):
     cat = os.path.basename(path)[:-4]
+    conf = 90 if "/malware/" in path else 40 if "/suspicious/" in path else 30
     for line in open(path, errors="replace"):
         line = line.split("#", 1)[0].strip()
         if not line or ":" in line and not line.startswith("http"):
             continue  # ip:port trails are not one of our indicator kinds
-        add(line, "", cat, "maltrail")
+        add(line, "", cat, "maltrail", conf)
 for path in sorted(glob.glob(os.path.join(intel, "ipsum", "*.txt"))):
     for line in open(path):
         if line[:1].isdigit():
-            add(line.split()[0], "ip", "blocklisted", "ipsum")
+            ip, n = line.split()[:2]
+            add(ip, "ip", "blocklisted", "ipsum", min(90, 30 + 10 * int(n)))
 for path in glob.glob(os.path.join(intel, "firehol", "*.ipset")):
     for line in open(path):
         if line[:1].isdigit():
-            add(line.strip(), "ip", "botnet-c2", "feodo")
+            add(line.strip(), "ip", "botnet-c2", "feodo", 90)
 for path in glob.glob(os.path.join(intel, "abuse-ch", "sslblacklist*.csv")):
     for r in csv.reader(l for l in open(path) if not l.startswith("#")):
         if len(r) > 1 and len(r[1]) == 40:
-            add(r[1], "sha1", "malware-cert", "abuse.ch")
+            add(r[1], "sha1", "malware-cert", "abuse.ch", 90)
 real = len(rows)
 rnd = random.Random(1)
 while len(rows) < N:  # synthetic filler: documentation and reserved ranges only
     k = rnd.random()
     if k < 0.40:
-        add(f"198.{18 + rnd.randrange(2)}.{rnd.randrange(256)}.{rnd.randrange(256)}", "ip", "synthetic", "bench")
+        add(f"198.{18 + rnd.randrange(2)}.{rnd.randrange(256)}.{rnd.randrange(256)}", "ip", "synthetic", "bench", 80)
     elif k < 0.45:
-        add(f"2001:db8:{rnd.randrange(65536):x}:{rnd.randrange(65536):x}::{rnd.randrange(65536):x}", "ip", "synthetic", "bench")
+        add(f"2001:db8:{rnd.randrange(65536):x}:{rnd.randrange(65536):x}::{rnd.randrange(65536):x}", "ip", "synthetic", "bench", 80)
     elif k < 0.80:
         h = hashlib.sha1(str(rnd.random()).encode()).hexdigest()[:12]
-        add(f"{h}.bench-invalid.example", "domain", "synthetic", "bench")
+        add(f"{h}.bench-invalid.example", "domain", "synthetic", "bench", 80)
     elif k < 0.92:
         h = hashlib.sha1(str(rnd.random()).encode()).hexdigest()[:10]
-        add(f"http://{h}.bench-invalid.example/p/{rnd.randrange(10**6)}", "url", "synthetic", "bench")
+        add(f"http://{h}.bench-invalid.example/p/{rnd.randrange(10**6)}", "url", "synthetic", "bench", 80)
     else:
-        add(hashlib.sha256(str(rnd.random()).encode()).hexdigest(), "sha256", "synthetic", "bench")
+        add(hashlib.sha256(str(rnd.random()).encode()).hexdigest(), "sha256", "synthetic", "bench", 80)
 with open(out, "w") as f:
     f.write("value,type,category,confidence,source\n")
-    for v, t, c, s in rows:
-        f.write(f"{v},{t},{c},80,{s}\n")
+    for v, t, c, s, conf in rows:
+        f.write(f"{v},{t},{c},{conf},{s}\n")
 print(f"bench-detect: wrote {out}: {len(rows)} indicators ({real} real, {len(rows) - real} synthetic)",
       file=sys.stderr)
 EOF
