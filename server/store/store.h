@@ -18,6 +18,16 @@
  * customer id explicitly (0 only where a provider-wide admin call means
  * "all customers").  Callers take it from the credential, never from a
  * payload.
+ *
+ * Bounds: a list call hands at most OT_STORE_LIST_MAX rows to its
+ * callback (counted in ot_store_stats().list_truncated when cut).  Texts
+ * that do not fit the struct field that reads them back are refused with
+ * OT_EINVAL rather than cut.  A callback may run other store calls on the
+ * same transaction.
+ *
+ * Layout: store.c (pool, transactions, migrations), store-tenants.c
+ * (customers .. events), store-triage.c (alerts .. funnel) over a backend
+ * vtable (store-int.h) implemented by store-sqlite.c and store-pg.c.
  */
 #ifndef OT_SERVER_STORE_H
 #define OT_SERVER_STORE_H
@@ -29,14 +39,23 @@
 struct ot_store;
 struct ot_store_tx;
 
+/* Rows one list call hands to its callback at most (the statements say LIMIT 10001). */
+#define OT_STORE_LIST_MAX 10000
+/* Connections one store keeps at most. */
+#define OT_STORE_POOL_MAX 256
+
 enum ot_store_kind { OT_STORE_SQLITE = 1, OT_STORE_PG = 2 };
 
 /*
  * Opens the store named by url: "sqlite:PATH" or a plain path for SQLite
- * (WAL, synchronous=FULL, so a commit survives power loss), or
- * "postgresql://..." / "postgres://..." for PostgreSQL.  Creates or upgrades
- * the schema.  pool: connections kept (at least 1).  On failure writes a
- * one-line reason into err.
+ * (WAL, synchronous=FULL, so a commit survives power loss; the file is
+ * created 0600), or "postgresql://..." / "postgres://..." for PostgreSQL
+ * (libpq URL; connect_timeout defaults to 5 s).  Creates or upgrades the
+ * schema (version in meta "schema_version"; a newer database than this
+ * build is refused with OT_EUNSUPP).  pool: connections kept (1 ..
+ * OT_STORE_POOL_MAX; the first is made now, the others on first use).  On failure writes a
+ * one-line reason into err: OT_EINVAL bad URL, OT_EAGAIN database
+ * unreachable or unwritable.
  */
 int ot_store_open(const char *url, unsigned pool, struct ot_store **out /* OUT */, char *err,
                   size_t errlen);
@@ -46,10 +65,20 @@ enum ot_store_kind ot_store_kind(const struct ot_store *st);
 /*
  * Starts a transaction on a pooled connection.  write=true takes the write
  * lock up front (SQLite BEGIN IMMEDIATE), so two writers never deadlock on an
- * upgrade.  Blocks while every pooled connection is in use.
+ * upgrade; SQLite writers wait at most 5 s for it, then OT_EAGAIN.  Blocks
+ * while every pooled connection is in use.  A PostgreSQL connection that
+ * was lost (server restart) is reset here; OT_EAGAIN while the server is
+ * away.
  */
 int ot_store_begin(struct ot_store *st, bool write, struct ot_store_tx **out /* OUT */);
-/* Commits and returns the connection to the pool; the tx is gone either way. */
+/*
+ * Commits and returns the connection to the pool; the tx is gone either way.
+ * After any OT_EAGAIN inside the transaction (and after any error at all on
+ * PostgreSQL, where a failed statement aborts the transaction) commit rolls
+ * back and returns that error.  OT_EAGAIN from commit itself (connection
+ * lost during COMMIT) means the outcome is unknown: callers resend, and the
+ * event_id keys make the resend harmless.
+ */
 int ot_store_commit(struct ot_store_tx *tx);
 void ot_store_rollback(struct ot_store_tx *tx);
 /*
@@ -60,6 +89,17 @@ void ot_store_rollback(struct ot_store_tx *tx);
 int ot_store_lock_customer(struct ot_store_tx *tx, int64_t customer_id);
 /* The last error's text from the database, for logs (never for clients). */
 const char *ot_store_errmsg(const struct ot_store_tx *tx);
+
+/* Counters of the pool and of bounds that were hit, for the health page and logs. */
+struct ot_store_stats {
+    uint64_t begins;         /* transactions started */
+    uint64_t waits;          /* begins that waited for a free pooled connection */
+    uint64_t unavailable;    /* calls that answered OT_EAGAIN */
+    uint64_t reconnects;     /* PostgreSQL connections re-established after a loss */
+    uint64_t list_truncated; /* list calls stopped at 10,000 rows (OT_STORE_LIST_MAX) */
+    uint64_t statements;     /* statements sent (PostgreSQL: round trips) by ended transactions */
+};
+void ot_store_stats(struct ot_store *st, struct ot_store_stats *out /* OUT */);
 
 /* Key/value settings of the server itself (admin key hash, CA fingerprint). */
 int ot_store_meta_get(struct ot_store_tx *tx, const char *key, char *val, size_t len);
@@ -111,8 +151,10 @@ int ot_store_token_add(struct ot_store_tx *tx, const struct ot_token *t, const u
 /*
  * Marks the token used by device_id, atomically: of two concurrent
  * enrolments with one token exactly one succeeds.  Returns OT_ENOENT
- * (unknown), OT_EEXIST (already used) or OT_ELIMIT (expired); on success
- * fills out.
+ * (unknown), OT_EEXIST (already used) or OT_ELIMIT (expired: expires_at <=
+ * now); fills out on success and on OT_EEXIST / OT_ELIMIT.  Use a write
+ * transaction.  ot_store_token_add: OT_ENOENT when the customer does not
+ * exist or site_id (0 = none) is not one of its sites.
  */
 int ot_store_token_consume(struct ot_store_tx *tx, const uint8_t hash[32], int64_t now,
                            struct ot_token *out /* OUT */);
@@ -130,6 +172,7 @@ struct ot_device {
     int64_t spool_dropped; /* events its spool dropped, as it reported */
     int64_t events;        /* events accepted from it */
 };
+/* OT_ENOENT when the customer or its site is unknown, OT_EEXIST for a credential in use. */
 int ot_store_device_add(struct ot_store_tx *tx, const struct ot_device *d,
                         const uint8_t cred_hash[32], int64_t *id /* OUT */);
 /* The device whose credential hashes to cred_hash (revoked ones too: check revoked_at). */
@@ -139,6 +182,7 @@ int ot_store_device_get(struct ot_store_tx *tx, int64_t customer_id /* 0 = any *
                         struct ot_device *out /* OUT */);
 int ot_store_device_list(struct ot_store_tx *tx, int64_t customer_id /* 0 = all */,
                          int (*cb)(void *ctx, const struct ot_device *d), void *ctx);
+/* Revoking twice keeps the first time; OT_ENOENT for an unknown device. */
 int ot_store_device_revoke(struct ot_store_tx *tx, int64_t id, int64_t now);
 /* After an accepted batch: last_seen = now, events += accepted, spool_dropped += dropped. */
 int ot_store_device_seen(struct ot_store_tx *tx, int64_t id, int64_t now, int64_t accepted,
@@ -161,8 +205,10 @@ struct ot_store_event {
 };
 /*
  * Stores the events under (customer_id, device_id), skipping those whose
- * event_id the customer already has (marked duplicate).  PostgreSQL inserts
- * the batch in one statement; SQLite with one prepared statement.
+ * event_id the customer already has (marked duplicate), in this batch or
+ * an earlier one.  PostgreSQL inserts the batch in one statement; SQLite
+ * with one prepared statement.  OT_EINVAL (nothing stored) when an event
+ * has an empty event_id or event_type, or a NUL byte in a text.
  */
 int ot_store_events_insert(struct ot_store_tx *tx, int64_t customer_id, int64_t device_id,
                            int64_t received_at, struct ot_store_event *ev, size_t n);
@@ -200,7 +246,19 @@ struct ot_alert_row {
     int64_t incident_id;   /* 0 = none (suppressed) */
     int64_t suppressed_by; /* suppression rule id, 0 = none */
 };
+/*
+ * SQLite writes the row at once (OT_EEXIST for an id stored already).
+ * PostgreSQL queues it and writes the queue in one statement before the
+ * next alert read (list, funnel) and at commit, saving a round trip per
+ * alert; an id stored already is then skipped, and OT_EEXIST is answered
+ * only for an id repeated within the queue.
+ */
 int ot_store_alert_add(struct ot_store_tx *tx, const struct ot_alert_row *a);
+/*
+ * incident_id != 0: that incident's alerts, oldest first (customer_id 0 =
+ * whichever customer owns it).  incident_id 0: the customer's most recent
+ * alerts, newest first (customer_id must be set, else OT_EINVAL).
+ */
 int ot_store_alert_list(struct ot_store_tx *tx, int64_t customer_id, int64_t incident_id,
                         int (*cb)(void *ctx, const struct ot_alert_row *a), void *ctx);
 
@@ -234,6 +292,11 @@ int ot_store_incident_find_recent(struct ot_store_tx *tx, int64_t customer_id,
                                   const char *family, const char *entity, int64_t since,
                                   struct ot_incident *out /* OUT */);
 int ot_store_incident_create(struct ot_store_tx *tx, struct ot_incident *inc /* id set */);
+/*
+ * Writes severity, status, resolution, first/last_seen, the counts,
+ * correlation, related_id and updated_at of the incident (id, customer_id);
+ * OT_ENOENT when this customer has no such incident.
+ */
 int ot_store_incident_update(struct ot_store_tx *tx, const struct ot_incident *inc);
 int ot_store_incident_get(struct ot_store_tx *tx, int64_t customer_id /* 0 = any */, int64_t id,
                           struct ot_incident *out /* OUT */);
@@ -241,9 +304,10 @@ int ot_store_incident_get(struct ot_store_tx *tx, int64_t customer_id /* 0 = any
 struct ot_incident_filter {
     int64_t customer_id; /* 0 = all */
     int status;          /* -1 = any, -2 = any but resolved */
-    int64_t limit;       /* 0 = 100 */
+    int64_t limit;       /* 0 = 100; at most 10,000 */
     int64_t offset;
 };
+/* Most recently active (last_seen) first. */
 int ot_store_incident_list(struct ot_store_tx *tx, const struct ot_incident_filter *f,
                            int (*cb)(void *ctx, const struct ot_incident *i), void *ctx);
 
@@ -258,9 +322,15 @@ struct ot_suppression {
     char dest[64];
     int64_t created_at;
 };
+/* OT_EEXIST when the customer has a rule of that name, OT_ENOENT for an unknown customer. */
 int ot_store_suppression_add(struct ot_store_tx *tx, const struct ot_suppression *s,
                              int64_t *id /* OUT */);
 int ot_store_suppression_delete(struct ot_store_tx *tx, int64_t customer_id, int64_t id);
+/*
+ * In id order.  Triage asks once per alert, so the first answer in a
+ * transaction is kept (up to 64 rules) and served again until the
+ * transaction adds or deletes a rule or ends.
+ */
 int ot_store_suppression_list(struct ot_store_tx *tx, int64_t customer_id,
                               int (*cb)(void *ctx, const struct ot_suppression *s), void *ctx);
 
@@ -276,6 +346,7 @@ struct ot_audit {
     char detail[512];    /* JSON text: what changed from what to what */
 };
 int ot_store_audit_add(struct ot_store_tx *tx, const struct ot_audit *a);
+/* Oldest first. */
 int ot_store_audit_list(struct ot_store_tx *tx, int64_t customer_id /* 0 = all */,
                         const char *object /* NULL = all */,
                         int (*cb)(void *ctx, const struct ot_audit *a), void *ctx);
@@ -293,7 +364,12 @@ struct ot_funnel_row {
 struct ot_funnel_totals {
     int64_t events, alerts, suppressed, incidents, incidents_open;
 };
-/* Totals since `since`, then cb once per family (sid = 0) and once per signature. */
+/*
+ * Totals since `since`: events by received_at; alerts by their own ts, the
+ * suppressed ones, the distinct incidents they joined and how many of those
+ * are not resolved.  Then cb (may be NULL) once per family (sid = 0) and
+ * once per (sid, family), most alerts first.
+ */
 int ot_store_funnel(struct ot_store_tx *tx, int64_t customer_id /* 0 = all */, int64_t since,
                     struct ot_funnel_totals *tot /* OUT */,
                     int (*cb)(void *ctx, const struct ot_funnel_row *r), void *ctx);

@@ -1,0 +1,134 @@
+#include "transport/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "otasuke/error.h"
+
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return OT_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return OT_OK;
+}
+
+int ot_dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return OT_EIO;
+    int rc = fsync(fd) == 0 ? OT_OK : OT_EIO;
+    close(fd);
+    return rc;
+}
+
+int ot_dir_ensure(const char *dir, mode_t mode)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? OT_OK : OT_EEXIST;
+    if (errno != ENOENT)
+        return OT_EIO;
+    if (mkdir(dir, mode) != 0 && errno != EEXIST)
+        return OT_EIO;
+    return OT_OK;
+}
+
+/*
+ * The temp file has a fixed name (name.tmp): only one writer per file is
+ * expected (the spool's consumer, or the one enrolment run).  A stale temp
+ * file from a crash is simply overwritten.
+ */
+int ot_file_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+{
+    char path[PATH_MAX], tmp[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+        (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >= sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return OT_EIO;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        return OT_EIO;
+    /* O_CREAT applies the umask and keeps an old file's mode: set it exactly. */
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != OT_OK || fsync(fd) != 0)
+        goto out_fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto out_fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0)
+        goto out_fail;
+    return ot_dir_sync(dir);
+
+out_fail:;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    errno = saved;
+    return OT_EIO;
+}
+
+int ot_file_read(const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? OT_ENOENT : OT_EIO;
+    int rc = OT_EIO;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        goto out_close;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        goto out_close;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = OT_ELIMIT;
+        goto out_close;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        rc = OT_ENOMEM;
+        goto out_close;
+    }
+    while (n < cap - 1) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(buf);
+            goto out_close;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    rc = OT_OK;
+out_close:
+    close(fd);
+    return rc;
+}
