@@ -10,6 +10,9 @@
 # to a file, and nDPI's ndpiReader.  Each runs REPEAT times (default 3); the
 # best wall time is reported, with its peak RSS.
 #
+# BUILD=dir builds and runs from dir instead of build/ (bench/ output goes to
+# dir/bench/).
+#
 # With IR=1 (and valgrind installed) it also counts the instructions of the
 # bare loop and of the sensor under callgrind: unlike wall time, the count
 # does not move when other work shares the machine, so it is the figure to
@@ -17,19 +20,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh build >/dev/null
+B=${BUILD:-build}
+./scripts/build.sh "$B" >/dev/null
 REPEAT=${REPEAT:-3}
-mkdir -p build/bench
+mkdir -p "$B/bench"
 cap=${1:-}
 if [ -z "$cap" ]; then
     shared=../shared/data/pcaps/make-bench.py
     if [ -f "$shared" ]; then
-        cap=build/bench/mixed.pcap
+        cap=$B/bench/mixed.pcap
         [ -s "$cap" ] || python3 "$shared" 3 "$PWD/$cap" >&2
     else
         echo "bench: ../shared/data absent: generating a capture with ot-pcapgen" >&2
-        cap=build/bench/generated.pcap
-        [ -s "$cap" ] || build/bin/ot-pcapgen bench "$cap" --packets 3000000
+        cap=$B/bench/generated.pcap
+        [ -s "$cap" ] || "$B"/bin/ot-pcapgen bench "$cap" --packets 3000000
     fi
 fi
 size=$(stat -c %s "$cap")
@@ -40,8 +44,8 @@ best_of() {
     for _ in $(seq "$REPEAT"); do
         local t0 t1 m
         t0=$(date +%s.%N)
-        /usr/bin/time -o build/bench/time.out -f "%M" "$@" >/dev/null 2>/dev/null
-        m=$(tail -1 build/bench/time.out)
+        /usr/bin/time -o "$B"/bench/time.out -f "%M" "$@" >/dev/null 2>/dev/null
+        m=$(tail -1 "$B"/bench/time.out)
         t1=$(date +%s.%N)
         local el
         el=$(echo "$t1 - $t0" | bc -l)
@@ -53,7 +57,7 @@ best_of() {
     echo "$best $rss"
 }
 
-read -r packets bytes <<<"$(build/bench/bench_pcap_loop "$cap" | sed -E 's/.*packets=([0-9]+) bytes=([0-9]+).*/\1 \2/')"
+read -r packets bytes <<<"$("$B"/bench/bench_pcap_loop "$cap" | sed -E 's/.*packets=([0-9]+) bytes=([0-9]+).*/\1 \2/')"
 echo "capture: $cap ($((size / 1048576)) MiB, $packets packets, $bytes bytes on the wire)"
 printf "%-34s %10s %12s %10s %12s\n" "contender" "seconds" "packets/s" "Mbit/s" "peak RSS MiB"
 row() {
@@ -62,13 +66,13 @@ row() {
         "$(echo "$packets / $sec" | bc -l)" "$(echo "$bytes * 8 / $sec / 1000000" | bc -l)" \
         "$(echo "$rss / 1024" | bc -l)"
 }
-read -r s r <<<"$(best_of build/bench/bench_pcap_loop "$cap")"; base=$s
+read -r s r <<<"$(best_of "$B"/bench/bench_pcap_loop "$cap")"; base=$s
 row "bare libpcap loop (limit)" "$s" "$r"
-read -r s r <<<"$(best_of build/bin/otasuke-sensor -q -r "$cap" -o /dev/null)"; sensor=$s
+read -r s r <<<"$(best_of "$B"/bin/otasuke-sensor -q -r "$cap" -o /dev/null)"; sensor=$s
 row "otasuke-sensor -> /dev/null" "$s" "$r"
-read -r s r <<<"$(best_of build/bin/otasuke-sensor -q -r "$cap" -o build/bench/events.json)"
+read -r s r <<<"$(best_of "$B"/bin/otasuke-sensor -q -r "$cap" -o "$B"/bench/events.json)"
 row "otasuke-sensor -> file" "$s" "$r"
-rm -f build/bench/events.json
+rm -f "$B"/bench/events.json
 if command -v ndpiReader >/dev/null; then
     read -r s r <<<"$(best_of ndpiReader -q -i "$cap")"
     row "ndpiReader 4.2 (peer)" "$s" "$r"
@@ -81,9 +85,9 @@ instructions() {
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 if [ "${IR:-0}" = 1 ] && command -v valgrind >/dev/null; then
-    ir_base=$(instructions build/bench/bench_pcap_loop "$cap")
-    ir_sensor=$(instructions build/bin/otasuke-sensor -q -r "$cap" -o /dev/null)
-    ir_nondpi=$(instructions build/bin/otasuke-sensor -q -r "$cap" -o /dev/null -s ndpi=no)
+    ir_base=$(instructions "$B"/bench/bench_pcap_loop "$cap")
+    ir_sensor=$(instructions "$B"/bin/otasuke-sensor -q -r "$cap" -o /dev/null)
+    ir_nondpi=$(instructions "$B"/bin/otasuke-sensor -q -r "$cap" -o /dev/null -s ndpi=no)
     printf "%-34s %14s %12s\n" "contender" "instructions" "per packet"
     for r in "bare libpcap loop (limit)|$ir_base" "otasuke-sensor -> /dev/null|$ir_sensor" \
         "otasuke-sensor, ndpi=no|$ir_nondpi"; do

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -22,15 +23,21 @@ void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
     cfg->promisc = true;
     cfg->progress = true;
     cfg->ndpi = true;
-    cfg->ndpi_max_packets = 12;
-    cfg->ndpi_parsed_flows = true;
+    cfg->ndpi_max_packets = 4;       /* as ot_labeler_conf_defaults() */
+    cfg->ndpi_parsed_flows = false;
+    cfg->ndpi_tls_flows = true;
     cfg->log_level = OT_LOG_INFO;
     cfg->event_types = OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
     ot_decode_config_defaults(&cfg->decode);
     ot_flow_config_defaults(&cfg->flow);
     ot_proto_conf_defaults(&cfg->proto);
     ot_detect_conf_defaults(&cfg->detect);
+    ot_asset_conf_defaults(&cfg->asset);
     cfg->max_indicators = 5000000;
+    ot_strlcpy(cfg->state_dir, "otasuke-sensor-state", sizeof(cfg->state_dir));
+    ot_strlcpy(cfg->server_event_types, "alert,asset,stats", sizeof(cfg->server_event_types));
+    cfg->server_spool_max = 256ull << 20;
+    cfg->server_drain_s = 30;
 }
 
 enum kind { K_STR, K_U32, K_SIZE64, K_SIZE32, K_BOOL, K_LOGLEVEL, K_EVENTS, K_FILES };
@@ -68,7 +75,8 @@ static const struct key keys[] = {
     BOOL("progress", progress, "progress line on a terminal during file runs"),
     BOOL("ndpi", ndpi, "label every flow with nDPI"),
     U32("ndpi.max-packets", ndpi_max_packets, 1, 255, "packets per flow given to nDPI"),
-    BOOL("ndpi.parsed-flows", ndpi_parsed_flows, "also label flows our parsers understood (no: faster)"),
+    BOOL("ndpi.parsed-flows", ndpi_parsed_flows, "also label flows our parsers understood (yes: slower)"),
+    BOOL("ndpi.tls-flows", ndpi_tls_flows, "label TLS flows even when parsed-flows is no (certificate labels, risks)"),
     {"log-level", K_LOGLEVEL, OFF(log_level), 0, 0, 3, "error, warning, info or debug"},
     {"events", K_EVENTS, OFF(event_types), 0, 0, 0, "event kinds written: flow,stats,app"},
     U32("defrag.max-datagrams", decode.frag_max_datagrams, 1, 1u << 22, "IP datagrams in reassembly at once"),
@@ -87,6 +95,18 @@ static const struct key keys[] = {
     {"indicators", K_FILES, OFF(indicators), OFF(n_indicators), 0, 0, "indicator file (repeat the key for more; like --indicators)"},
     {"allowlist", K_FILES, OFF(allowlists), OFF(n_allowlists), 0, 0, "allowlist file (repeat the key for more; like --allowlist)"},
     U32("indicators.max", max_indicators, 1, 100000000, "indicators loaded in all (more are refused with an error)"),
+    BOOL("asset.enabled", asset.enabled, "keep the asset inventory: asset events, new-device alerts"),
+    STR("asset.state-file", asset.state_path, "assets known across runs (empty: none; then no new-device alerts)"),
+    STR("asset.oui-file", asset.oui_path, "IEEE registry for vendors (Debian ieee-data; empty: no vendors)"),
+    U32("asset.max-assets", asset.max_assets, 1, OT_ASSET_MAX_ASSETS, "devices tracked at once (memory cap, about 520 bytes each)"),
+    U32("asset.save-interval", asset.save_interval_s, 0, 86400, "seconds of packet time between state saves (0: at the end only)"),
+    U32("asset.change-interval", asset.change_interval_s, 0, 86400, "seconds between two change events of one asset"),
+    U32("asset.learning", asset.learning_s, 0, 31536000, "with an empty state: seconds whose new devices are the baseline, not alerts"),
+    STR("state-dir", state_dir, "folder for the enrolment (enroll.json, ca.pem) and the server spool (like --state)"),
+    BOOL("server.enabled", server, "send events to the server this sensor enrolled with (like --server)"),
+    STR("server.event-types", server_event_types, "event types sent to the server, comma-separated"),
+    SZ64("server.spool-max", server_spool_max, 1u << 20, UINT64_MAX, "disk spool bound; when full the oldest events are dropped and counted"),
+    U32("server.drain", server_drain_s, 0, 3600, "seconds allowed at exit to deliver what is spooled"),
 };
 
 static const struct key *find_key(const char *name)
@@ -271,6 +291,33 @@ int ot_sensor_config_load(struct ot_sensor_config *cfg, const char *path)
     return rc;
 }
 
+/* The state file's folder must exist, or every save would fail. */
+static int check_asset(const struct ot_asset_conf *a)
+{
+    if (!a->enabled || !a->state_path[0])
+        return OT_OK;
+    char dir[sizeof(a->state_path)];
+    ot_strlcpy(dir, a->state_path, sizeof(dir));
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        ot_strlcpy(dir, ".", sizeof(dir));
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "configuration: asset.state-file: folder '%s' does not exist\n", dir);
+        return OT_EINVAL;
+    }
+    if (slash && !slash[1]) {
+        fprintf(stderr, "configuration: asset.state-file: '%s' names a folder, not a file\n",
+                a->state_path);
+        return OT_EINVAL;
+    }
+    return OT_OK;
+}
+
 int ot_sensor_config_check(const struct ot_sensor_config *cfg)
 {
     if (cfg->read_path[0] && cfg->iface[0]) {
@@ -285,7 +332,7 @@ int ot_sensor_config_check(const struct ot_sensor_config *cfg)
         fprintf(stderr, "configuration: stream.ooo-max is larger than stream.memcap\n");
         return OT_EINVAL;
     }
-    return OT_OK;
+    return check_asset(&cfg->asset);
 }
 
 void ot_sensor_config_dump(const struct ot_sensor_config *cfg, void *fpv)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "asset/asset.h"
 #include "decode/decode.h"
 #include "detect/detect.h"
 #include "flow/flow.h"
@@ -35,6 +36,7 @@ struct ot_sensor_config {
     bool ndpi;              /* label flows with nDPI */
     uint32_t ndpi_max_packets; /* packets per flow given to nDPI */
     bool ndpi_parsed_flows;    /* also label flows one of our parsers understood */
+    bool ndpi_tls_flows;       /* label TLS flows even when ndpi_parsed_flows is off */
     uint32_t log_level;
     uint32_t event_types;   /* bit mask of OT_EV_* enabled */
 
@@ -42,6 +44,7 @@ struct ot_sensor_config {
     struct ot_flow_config flow;
     struct ot_proto_conf proto;
     struct ot_detect_conf detect;  /* detect.*, home-net */
+    struct ot_asset_conf asset;    /* asset.* */
 
     /* Indicator files (--indicators, "indicators = FILE", repeatable) and allowlists. */
 #define OT_MAX_INDICATOR_FILES 16
@@ -50,6 +53,13 @@ struct ot_sensor_config {
     char allowlists[OT_MAX_INDICATOR_FILES][1024];
     uint32_t n_allowlists;
     uint32_t max_indicators;       /* indicators.max */
+
+    /* Shipping to otasuke-server (docs/server/design.md "Sender"). */
+    char state_dir[1024];          /* enroll.json, ca.pem, spool/ (--state) */
+    bool server;                   /* server.enabled (--server) */
+    char server_event_types[256];  /* server.event-types */
+    uint64_t server_spool_max;     /* server.spool-max, bytes */
+    uint32_t server_drain_s;       /* server.drain: seconds to deliver the spool at exit */
 };
 
 /* Event types that can be switched off (config: "events = flow,dns,..."). */

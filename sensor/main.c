@@ -18,6 +18,7 @@
 #include "otasuke/error.h"
 #include "otasuke/version.h"
 #include "sensor.h"
+#include "transport/enroll.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -41,6 +42,7 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: otasuke-sensor [options] -r FILE|FOLDER\n"
             "       otasuke-sensor [options] -i INTERFACE [-f FILTER]\n"
+            "       otasuke-sensor enroll URL TOKEN [--state DIR] [--name NAME]\n"
             "\n"
             "Watches a network and writes one JSON event per line (Suricata EVE field names).\n"
             "\n"
@@ -57,6 +59,9 @@ static void usage(FILE *fp)
             "  --allowlist FILE   suppress alerts matching its entries (repeatable)\n"
             "  --home-net LIST    home networks, e.g. 192.168.0.0/16,fd00::/8\n"
             "                     (default: the RFC 1918 ranges and IPv6 ULA)\n"
+            "  --server         also send events to the server this sensor enrolled with\n"
+            "                   (types in server.event-types; spooled on disk first)\n"
+            "  --state DIR      enrolment and spool folder (default ./otasuke-sensor-state)\n"
             "  -q               no progress line and no summary\n"
             "  -v               more log output (repeat for debug)\n"
             "  -h, --help       this help\n"
@@ -110,7 +115,21 @@ static long peak_rss_kb(void)
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
-enum { OPT_INDICATORS = 1000, OPT_ALLOWLIST, OPT_HOME_NET };
+/* -s KEY=VALUE: 0, 1 (the key or value was refused, reason printed) or 2 (not KEY=VALUE). */
+static int set_option(struct ot_sensor_config *cfg, char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq) {
+        fprintf(stderr, "-s: expected KEY=VALUE, got '%s'\n", arg);
+        return 2;
+    }
+    *eq = '\0';
+    int rc = ot_sensor_config_set(cfg, arg, eq + 1, "-s");
+    *eq = '=';
+    return rc ? 1 : 0;
+}
+
+enum { OPT_INDICATORS = 1000, OPT_ALLOWLIST, OPT_HOME_NET, OPT_STATE, OPT_SERVER, OPT_NAME };
 
 struct opts {
     const char *config_path;
@@ -127,6 +146,8 @@ static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struc
         {"indicators", required_argument, NULL, OPT_INDICATORS},
         {"allowlist", required_argument, NULL, OPT_ALLOWLIST},
         {"home-net", required_argument, NULL, OPT_HOME_NET},
+        {"state", required_argument, NULL, OPT_STATE},
+        {"server", no_argument, NULL, OPT_SERVER},
         {NULL, 0, NULL, 0}};
     /* First pass: only -c, so that the file is applied before other options. */
     int c;
@@ -159,17 +180,9 @@ static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struc
         case 'd':
             rc = ot_sensor_config_set(cfg, "duration", optarg, "-d");
             break;
-        case 's': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) {
-                fprintf(stderr, "-s: expected KEY=VALUE, got '%s'\n", optarg);
-                return 2;
-            }
-            *eq = '\0';
-            rc = ot_sensor_config_set(cfg, optarg, eq + 1, "-s");
-            *eq = '=';
+        case 's':
+            rc = set_option(cfg, optarg);
             break;
-        }
         case OPT_INDICATORS:
             rc = ot_sensor_config_set(cfg, "indicators", optarg, "--indicators");
             break;
@@ -178,6 +191,12 @@ static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struc
             break;
         case OPT_HOME_NET:
             rc = ot_sensor_config_set(cfg, "home-net", optarg, "--home-net");
+            break;
+        case OPT_STATE:
+            rc = ot_sensor_config_set(cfg, "state-dir", optarg, "--state");
+            break;
+        case OPT_SERVER:
+            rc = ot_sensor_config_set(cfg, "server.enabled", "yes", "--server");
             break;
         case 'c':
             break;
@@ -201,7 +220,7 @@ static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struc
             return 2;
         }
         if (rc)
-            return 1;
+            return rc > 0 ? rc : 1;
     }
     if (optind < argc) {
         fprintf(stderr, "otasuke-sensor: unexpected argument '%s'\n", argv[optind]);
@@ -211,8 +230,77 @@ static int parse_args(int argc, char **argv, struct ot_sensor_config *cfg, struc
     return 0;
 }
 
+/*
+ * `otasuke-sensor enroll URL TOKEN`: trade a one-time token for this
+ * device's credential, pinning the server's CA by the hash the token
+ * carries (docs/server/design.md).  Writes DIR/enroll.json and DIR/ca.pem.
+ */
+static int enroll_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"state", required_argument, NULL, OPT_STATE},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct ot_sensor_config cfg;
+    ot_sensor_config_defaults(&cfg);
+    const char *name = NULL, *config_path = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:s:h", longopts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case OPT_STATE:
+            rc = ot_sensor_config_set(&cfg, "state-dir", optarg, "--state");
+            break;
+        case OPT_NAME:
+            name = optarg;
+            break;
+        case 'c':
+            config_path = optarg;
+            rc = ot_sensor_config_load(&cfg, config_path);
+            break;
+        case 's':
+            rc = set_option(&cfg, optarg);
+            break;
+        case 'h':
+            printf("usage: otasuke-sensor enroll URL TOKEN [--state DIR] [--name NAME] [-c FILE]\n"
+                   "\n"
+                   "Trades the one-time TOKEN (from `otasuke token create`) for this sensor's\n"
+                   "credential at the server URL (https://HOST:PORT).  The token carries the hash of\n"
+                   "the server's certificate authority: a server whose CA does not match is refused.\n"
+                   "Writes DIR/enroll.json (the credential, mode 0600) and DIR/ca.pem; then run the\n"
+                   "sensor with --server (and the same --state) to send it events.\n");
+            return 0;
+        default:
+            return 2;
+        }
+        if (rc)
+            return rc > 0 ? rc : 1;
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "usage: otasuke-sensor enroll URL TOKEN [--state DIR] [--name NAME]\n");
+        return 2;
+    }
+    char err[512];
+    int rc = ot_enroll(argv[optind], argv[optind + 1], name, cfg.state_dir, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "otasuke-sensor: enrolment failed: %s\n", err);
+        return 1;
+    }
+    struct ot_enrollment en;
+    if (ot_enroll_load(cfg.state_dir, &en, err, sizeof(err)) == 0)
+        printf("enrolled: device %lld of customer %lld (site %lld) at %s\n"
+               "credential saved in %s/enroll.json; run the sensor with --server --state %s\n",
+               (long long)en.device_id, (long long)en.customer_id, (long long)en.site_id, en.url,
+               cfg.state_dir, cfg.state_dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "enroll") == 0)
+        return enroll_main(argc - 1, argv + 1);
     struct ot_sensor_config cfg;
     ot_sensor_config_defaults(&cfg);
     struct opts o = {0};
@@ -260,6 +348,8 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A server connection closed under the sender must not kill the sensor. */
+    signal(SIGPIPE, SIG_IGN);
     struct sigaction sh = {0};
     sh.sa_handler = on_hup;
     sh.sa_flags = SA_RESTART;

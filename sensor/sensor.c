@@ -6,17 +6,22 @@
 #include "core/log.h"
 #include "otasuke/error.h"
 
+/* A datagram from a name protocol's port (mDNS, NetBIOS name service, LLMNR): the assets read it. */
+static bool name_datagram(const struct ot_packet *p)
+{
+    return (p->flags & OT_PKT_UDP) && (p->sp == 5353 || p->sp == 137 || p->sp == 5355);
+}
+
 static void cb_packet(void *ctx, struct ot_flow *f, int dir, const struct ot_packet *p)
 {
     struct ot_sensor *s = ctx;
     if (s->detect && f->pkts[0] + f->pkts[1] == 1)
         ot_detect_flow_start(s->detect, f, p);
+    if (s->assets && (f->pkts[dir] == 1 || name_datagram(p)))
+        ot_assets_packet(s->assets, p);
     if (!s->labeler)
         return;
-    if (f->parser && !s->cfg->ndpi_parsed_flows)
-        ot_labeler_stop(s->labeler, f);
-    else
-        ot_labeler_packet(s->labeler, f, dir, p);
+    ot_labeler_packet(s->labeler, f, dir, p);
 }
 
 static void cb_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, uint32_t len,
@@ -27,7 +32,7 @@ static void cb_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, 
         f->detect_seen |= (uint8_t)(1u << dir);
         ot_detect_payload(s->detect, f, dir, data, len);
     }
-    if ((s->cfg->event_types & OT_EV_APP) || s->detect)
+    if ((s->cfg->event_types & OT_EV_APP) || s->detect || s->assets)
         ot_proto_on_data(&s->pe, f, dir, data, len, flags, ts_us);
 }
 
@@ -43,9 +48,63 @@ static void cb_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason,
         ot_eve_flow(&s->eve, f, ot_flow_end_reason_name(reason), s->labeler);
 }
 
+/* The parsers' observations: DHCP clients to the asset inventory, everything to the detectors. */
 static void observe(void *ctx, const struct ot_flow *f, const struct ot_obs *o)
 {
-    ot_detect_observe(ctx, f, o);
+    struct ot_sensor *s = ctx;
+    if (s->assets && o->kind == OT_OBS_DHCP && o->u.dhcp.client_mac) {
+        const struct ot_obs_dhcp *d = &o->u.dhcp;
+        ot_assets_dhcp(s->assets, d->client_mac, d->hostname.s, d->hostname.len, d->assigned,
+                       d->vendor_class.s, d->vendor_class.len, o->ts_us);
+    }
+    if (s->detect)
+        ot_detect_observe(s->detect, f, o);
+}
+
+static bool asset_is_home(void *ctx, const struct ot_addr *a, bool v6)
+{
+    const struct ot_sensor *s = ctx;
+    return ot_detect_conf_is_home(&s->cfg->detect, a, v6);
+}
+
+/*
+ * The inventory met a MAC its state never had.  That is a new-device alert
+ * only when "never" means something: with a state file, and (when the file
+ * started empty) after the first asset.learning seconds, which are the
+ * baseline of a sensor's first run.
+ */
+static void asset_new_device(void *ctx, const struct ot_asset_info *a, uint64_t ts_us)
+{
+    struct ot_sensor *s = ctx;
+    if (!s->detect || !s->cfg->asset.state_path[0])
+        return;
+    if (s->asset_learning &&
+        ts_us < s->c.first_ts_us + (uint64_t)s->cfg->asset.learning_s * 1000000u) {
+        s->asset_baseline++;
+        return;
+    }
+    static const struct ot_addr none;
+    ot_detect_new_device(s->detect, a->mac, a->n_ips ? &a->ips[0].addr : &none,
+                         a->n_ips ? a->ips[0].v6 : false, a->vendor, a->hostname, ts_us);
+}
+
+static int assets_init(struct ot_sensor *s)
+{
+    const struct ot_sensor_config *cfg = s->cfg;
+    struct ot_asset_hooks h = {.ctx = s, .is_home = asset_is_home, .new_device = asset_new_device};
+    int rc = ot_assets_new(&cfg->asset, &s->eve, &h, &s->assets);
+    if (rc)
+        return rc;
+    const struct ot_asset_stats *st = ot_assets_stats(s->assets);
+    if (!cfg->asset.state_path[0])
+        ot_info("asset: no asset.state-file: every device is new in each run, so no new-device "
+                "alerts");
+    else if (st->state_loaded == 0 && cfg->asset.learning_s)
+        s->asset_learning = true;
+    if (s->asset_learning)
+        ot_info("asset: %s holds no device: the first %u s are the baseline (no new-device "
+                "alerts)", cfg->asset.state_path, cfg->asset.learning_s);
+    return OT_OK;
 }
 
 int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
@@ -61,11 +120,28 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
     int rc = ot_eve_open(&s->eve, &ec);
     if (rc)
         return rc;
+    if (cfg->server) {
+        struct ot_server_out_conf sc = {.state_dir = cfg->state_dir,
+                                        .event_types = cfg->server_event_types,
+                                        .spool_max_bytes = cfg->server_spool_max,
+                                        .drain_ms = cfg->server_drain_s * 1000u};
+        char err[512];
+        rc = ot_server_out_open(&sc, &s->server, err, sizeof(err));
+        if (rc) {
+            ot_err("server: %s", err);
+            goto out_eve;
+        }
+        s->eve.tee = ot_server_out_tee;
+        s->eve.tee_ctx = s->server;
+    }
     rc = ot_decoder_init(&s->dec, &cfg->decode);
     if (rc)
-        goto out_eve;
+        goto out_server;
     if (cfg->ndpi) {
-        rc = ot_labeler_new(cfg->ndpi_max_packets, &s->labeler);
+        struct ot_labeler_conf lc = {.max_packets = cfg->ndpi_max_packets,
+                                     .parsed_flows = cfg->ndpi_parsed_flows,
+                                     .tls_flows = cfg->ndpi_tls_flows};
+        rc = ot_labeler_new(&lc, &s->labeler);
         if (rc)
             goto out_dec;
     }
@@ -80,7 +156,17 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
         if (rc)
             goto out_detect;
         ot_detect_set_userdata(s->detect, "indicators", s->intel.current);
-        s->obs.ctx = s->detect;
+        struct ot_detect_filter flt;
+        ot_intel_filter(&s->intel, &flt);
+        ot_detect_set_filter(s->detect, &flt);
+    }
+    if (cfg->asset.enabled) {
+        rc = assets_init(s);
+        if (rc)
+            goto out_detect;
+    }
+    if (s->detect || s->assets) {
+        s->obs.ctx = s;
         s->obs.observe = observe;
         if (!(cfg->event_types & OT_EV_APP)) {
             /* Parsers still run for the detectors; their events go nowhere. */
@@ -92,11 +178,14 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
             if (rc)
                 goto out_detect;
             s->app_sink_open = true;
+            /* Event types sent to the server need not be written locally. */
+            s->app_sink.tee = s->eve.tee;
+            s->app_sink.tee_ctx = s->eve.tee_ctx;
             app_eve = &s->app_sink;
         }
     }
     ot_proto_engine_init(&s->pe, &cfg->proto, app_eve);
-    if (s->detect)
+    if (s->detect || s->assets)
         s->pe.ctx.sink = &s->obs;
     struct ot_flow_callbacks cb = {
         .ctx = s, .on_packet = cb_packet, .on_data = cb_data, .on_end = cb_end};
@@ -109,12 +198,16 @@ out_sink:
     if (s->app_sink_open)
         ot_eve_close(&s->app_sink);
 out_detect:
+    ot_assets_free(s->assets);
     ot_detect_free(s->detect);
     ot_intel_free(&s->intel);
 out_label:
     ot_labeler_free(s->labeler);
 out_dec:
     ot_decoder_free(&s->dec);
+out_server:
+    ot_server_out_close(s->server);
+    s->server = NULL;
 out_eve:
     ot_eve_close(&s->eve);
     return rc;
@@ -135,6 +228,8 @@ static void timers(struct ot_sensor *s)
         ot_detect_set_userdata(s->detect, "indicators", set);
     if (c->last_ts_us >= s->next_expire_us) {
         ot_flow_expire(s->flows, c->last_ts_us);
+        if (s->assets)
+            ot_assets_tick(s->assets, c->last_ts_us);
         if (s->detect)
             ot_detect_tick(s->detect, c->last_ts_us);
         s->next_expire_us = c->last_ts_us + 1000000;
@@ -189,7 +284,39 @@ void ot_sensor_tick(struct ot_sensor *s, uint64_t now_us)
     timers(s);
 }
 
-static void write_detect_stats(struct ot_jw *w, const struct ot_detect *d)
+static void write_asset_stats(struct ot_jw *w, const struct ot_sensor *s)
+{
+    const struct ot_asset_stats *st = ot_assets_stats(s->assets);
+    ot_jw_obj_open(w, "assets");
+    ot_jw_u64(w, "tracked", st->tracked);
+    ot_jw_u64(w, "active", st->active);
+    ot_jw_u64(w, "new_devices", st->new_devices);
+    ot_jw_u64(w, "baseline_devices", s->asset_baseline);
+    ot_jw_u64(w, "table_full", st->table_full);
+    ot_jw_u64(w, "evicted", st->evicted);
+    ot_jw_obj_open(w, "names_seen");
+    for (int i = 1; i < OT_NAME__COUNT; i++)
+        ot_jw_u64(w, ot_asset_name_src_name((enum ot_asset_name_src)i), st->names_seen[i]);
+    ot_jw_obj_close(w);
+    ot_jw_obj_open(w, "names_malformed");
+    for (int i = 1; i < OT_NAME__COUNT; i++)
+        if (st->names_malformed[i])
+            ot_jw_u64(w, ot_asset_name_src_name((enum ot_asset_name_src)i), st->names_malformed[i]);
+    ot_jw_obj_close(w);
+    ot_jw_u64(w, "names_unattributed", st->names_unattributed);
+    ot_jw_u64(w, "events", st->events);
+    ot_jw_u64(w, "changes_merged", st->changes_merged);
+    ot_jw_u64(w, "state_loaded", st->state_loaded);
+    ot_jw_u64(w, "state_load_errors", st->state_load_errors);
+    ot_jw_u64(w, "state_dropped", st->state_dropped);
+    ot_jw_u64(w, "state_saves", st->state_saves);
+    ot_jw_u64(w, "state_save_errors", st->state_save_errors);
+    ot_jw_u64(w, "oui_entries", st->oui_entries);
+    ot_jw_obj_close(w);
+}
+
+static void write_detect_stats(struct ot_jw *w, const struct ot_detect *d,
+                               const struct ot_intel *in)
 {
     const struct ot_detect_stats *st = ot_detect_stats(d);
     ot_jw_obj_open(w, "detect");
@@ -197,6 +324,10 @@ static void write_detect_stats(struct ot_jw *w, const struct ot_detect *d)
     ot_jw_u64(w, "alerts_written", st->alerts_written);
     ot_jw_u64(w, "alerts_merged", st->alerts_merged);
     ot_jw_u64(w, "alerts_allowlisted", st->alerts_allowlisted);
+    ot_jw_u64(w, "allowlist_rules", in->st.allow_rules);
+    ot_jw_u64(w, "indicators", in->st.indicators);
+    ot_jw_u64(w, "intel_loads", in->st.loads);
+    ot_jw_u64(w, "intel_reload_failed", in->st.reload_failed);
     ot_jw_u64(w, "pending_full", st->pending_full);
     ot_jw_obj_open(w, "by_detector");
     for (size_t i = 0; ot_detectors[i] && i < OT_DETECT_MAX_DETECTORS; i++)
@@ -284,13 +415,17 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
         ot_jw_obj_close(w);
     }
     if (s->detect)
-        write_detect_stats(w, s->detect);
+        write_detect_stats(w, s->detect, &s->intel);
+    if (s->assets)
+        write_asset_stats(w, s);
     ot_jw_obj_open(w, "output");
     ot_jw_u64(w, "events", s->eve.stats.events + 1);
     ot_jw_u64(w, "dropped_too_large", s->eve.stats.dropped_large);
     ot_jw_u64(w, "write_errors", s->eve.stats.write_errors);
     ot_jw_u64(w, "rotations", s->eve.stats.rotations);
     ot_jw_obj_close(w);
+    if (s->server)
+        ot_server_out_write_stats(s->server, w);
     ot_jw_obj_close(w);
     ot_eve_end(&s->eve);
 }
@@ -299,15 +434,28 @@ int ot_sensor_finish(struct ot_sensor *s)
 {
     uint64_t now = s->c.last_ts_us;
     ot_flow_flush(s->flows, now);
+    /* Before the detectors finish: the last devices' new-device alerts go out with the rest. */
+    if (s->assets && ot_assets_finish(s->assets, now) != OT_OK)
+        ot_err("asset: the state file could not be saved (see above)");
     if (s->detect)
         ot_detect_finish(s->detect);
     ot_sensor_write_stats(s, now, true);
-    return ot_eve_flush(&s->eve);
+    int rc = ot_eve_flush(&s->eve);
+    /* Last: the final stats go to the server too; then deliver within server.drain. */
+    if (s->server) {
+        s->eve.tee = NULL;
+        s->app_sink.tee = NULL;
+        ot_server_out_close(s->server);
+        s->server = NULL;
+    }
+    return rc;
 }
 
 void ot_sensor_free(struct ot_sensor *s)
 {
+    ot_server_out_close(s->server);
     ot_flow_table_free(s->flows, s->c.last_ts_us);
+    ot_assets_free(s->assets);
     ot_detect_free(s->detect);
     ot_intel_free(&s->intel);
     if (s->app_sink_open)

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "asset/asset.h"
 #include "capture/capture.h"
 #include "config.h"
 #include "decode/decode.h"
@@ -18,6 +19,7 @@
 #include "flow/flow.h"
 #include "intel/intel.h"
 #include "output/eve.h"
+#include "output/server-out.h"
 #include "proto/dispatch.h"
 #include "proto/label.h"
 
@@ -41,8 +43,13 @@ struct ot_sensor {
     struct ot_eve app_sink;     /* /dev/null: parsers' events when only detection wants them */
     bool app_sink_open;
     struct ot_detect *detect;   /* NULL when detection is off */
-    struct ot_obs_sink obs;     /* parsers → detect */
-    struct ot_intel intel;      /* indicator set and its reload */
+    struct ot_assets *assets;   /* NULL when the asset inventory is off */
+    struct ot_obs_sink obs;     /* parsers → detect, assets */
+    struct ot_intel intel;      /* indicator set, allowlist and their reload */
+    bool asset_learning;        /* the state file was empty: new devices of the first
+                                   asset.learning seconds are the baseline */
+    uint64_t asset_baseline;    /* new devices not alerted because of that */
+    struct ot_server_out *server; /* NULL unless server.enabled (--server) */
     struct ot_capture *capture; /* for kernel drop counts in stats; may be NULL */
     struct ot_sensor_counters c;
     uint64_t next_expire_us;
@@ -60,7 +67,10 @@ void ot_sensor_free(struct ot_sensor *s);
  * (wall time) so idle flows still end and stats are still written.
  */
 void ot_sensor_tick(struct ot_sensor *s, uint64_t now_us);
-/* Rebuild the indicator set in the background (SIGHUP); it is swapped in between packets. */
+/*
+ * Rebuild the indicator set and the allowlist in the background (SIGHUP);
+ * they are swapped in together between packets.
+ */
 void ot_sensor_reload(struct ot_sensor *s);
 /* Write a stats event now. */
 void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final);

@@ -40,6 +40,8 @@ SCENARIO(ot_pg_sc_rat_anydesk_sni);
 SCENARIO(ot_pg_sc_rat_teamviewer_dns);
 SCENARIO(ot_pg_sc_rat_vnc_banner);
 SCENARIO(ot_pg_sc_rat_nomachine_banner);
+/* assets: new-device (pcapgen-scenario-assets.c) */
+SCENARIO(ot_pg_sc_assets_office);
 
 const struct ot_pg_scenario ot_pg_scenarios[] = {
     /* scenario rows */
@@ -92,6 +94,9 @@ const struct ot_pg_scenario ot_pg_scenarios[] = {
      ot_pg_sc_rat_vnc_banner},
     {"rat-nomachine-banner", "remote-access-tool", "NoMachine sessions between two office PCs",
      1, ot_pg_sc_rat_nomachine_banner},
+    /* assets (pcapgen-scenario-assets.c) */
+    {"assets-office", "new-device", "devices named by DHCP, mDNS, NetBIOS, LLMNR, then plain ones",
+     4, ot_pg_sc_assets_office},
     {NULL, NULL, NULL, 0, NULL},
 };
 

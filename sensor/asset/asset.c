@@ -51,6 +51,7 @@ void ot_asset_conf_defaults(struct ot_asset_conf *c)
     c->max_assets = 4096;
     c->save_interval_s = 300;
     c->change_interval_s = 60;
+    c->learning_s = 86400;
     const char *oui = "/usr/share/ieee-data/oui.csv";
     if (access(oui, R_OK) != 0 && access("/usr/share/ieee-data/oui.txt", R_OK) == 0)
         oui = "/usr/share/ieee-data/oui.txt";

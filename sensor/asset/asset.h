@@ -71,13 +71,20 @@ struct ot_asset_conf {
     uint32_t max_assets;        /* default 4096, at most OT_ASSET_MAX_ASSETS */
     uint32_t save_interval_s;   /* default 300; 0 = save only at finish */
     uint32_t change_interval_s; /* change events per asset at most this often (default 60) */
+    /*
+     * Not used by the module: the sensor's new-device policy (sensor.c).
+     * When the state file holds no asset at start, new devices seen in the
+     * first learning_s seconds of packet time are the baseline, not alerts
+     * (default 86400; 0 = alert from the first packet).
+     */
+    uint32_t learning_s;
 };
 
 #define OT_ASSET_MAX_ASSETS (1u << 20)
 
 /*
  * Defaults: disabled, no state file, max_assets 4096, save every 300 s,
- * change events at most once a minute, and oui_path the first of
+ * change events at most once a minute, a day's learning, and oui_path the first of
  * /usr/share/ieee-data/oui.csv and oui.txt that exists (oui.csv when
  * neither does, so that ot_assets_new() warns about it).
  */

@@ -257,6 +257,7 @@ static void alert_once(struct ot_detect *d, struct state *st, struct entry *e, i
     struct ot_alert a;
     ot_alert_init_flow(&a, &sigs[sig], ts, f, reversed);
     ot_alert_name(&a, "domain", e->dom, e->dom_len);
+    ot_alert_key(&a, e->dom, e->dom_len); /* two tunnels through one resolver: two alerts */
     ot_alert_u64(&a, "queries", e->queries);
     ot_alert_u64(&a, "distinct_names", e->names);
     ot_alert_u64(&a, "encoded_names", e->encoded);

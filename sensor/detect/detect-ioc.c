@@ -9,6 +9,10 @@
  * DNS answers (addresses and CNAME targets), TLS SNI, JA3, JA4 and the
  * server certificate's SHA-1, HTTP host and URL.
  *
+ * Alerts between the same two hosts merge only when they name the same
+ * indicator (type and value): a second indicator is a new alert line with
+ * its own evidence.
+ *
  * Severity follows the indicator's confidence: >= high-confidence is 1,
  * >= medium-confidence is 2, else 3 (both are parameters).
  */
@@ -81,12 +85,15 @@ static void raise(struct ot_detect *d, const struct ioc_state *st, const struct 
     struct ot_alert a;
     ot_alert_init_flow(&a, &sigs[sig], ts, f, false);
     a.severity = hit->confidence >= st->high ? 1 : hit->confidence >= st->medium ? 2 : 3;
+    /* Repeats of one indicator between two hosts merge; another indicator is another alert. */
+    const char *type = ot_ioc_type_name(hit->type);
+    ot_alert_key(&a, type, strlen(type));
+    ot_alert_key(&a, hit->value, strlen(hit->value));
     ot_alert_str(&a, "matched", what, strlen(what));
     if (seen_is_name)
         ot_alert_name(&a, "seen", seen, seen_len);
     else
         ot_alert_str(&a, "seen", seen, seen_len);
-    const char *type = ot_ioc_type_name(hit->type);
     ot_alert_str(&a, "indicator_type", type, strlen(type));
     ot_alert_str(&a, "indicator", hit->value, strlen(hit->value));
     ot_alert_str(&a, "indicator_category", hit->category, strlen(hit->category));

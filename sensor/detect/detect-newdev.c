@@ -29,6 +29,7 @@ void ot_detect_new_device(struct ot_detect *d, const uint8_t mac[6], const struc
     snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
              mac[4], mac[5]);
     ot_alert_str(&a, "mac", m, 17);
+    ot_alert_key(&a, m, 17); /* two devices on one address (a new lease) stay two alerts */
     if (vendor && *vendor)
         ot_alert_str(&a, "vendor", vendor, strlen(vendor));
     if (hostname && *hostname)

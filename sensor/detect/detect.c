@@ -264,6 +264,7 @@ struct pending {
     bool v6, has_dst, has_flow;
     uint16_t sp, dp;
     struct ot_addr src, dst;
+    uint64_t key_extra;
     uint64_t flow_id;
     uint16_t app_proto;
     char community_id[64];
@@ -381,10 +382,10 @@ void ot_detect_set_filter(struct ot_detect *d, const struct ot_detect_filter *fl
         memset(&d->filter, 0, sizeof(d->filter));
 }
 
-bool ot_detect_is_home(const struct ot_detect *d, const struct ot_addr *a, bool v6)
+bool ot_detect_conf_is_home(const struct ot_detect_conf *c, const struct ot_addr *a, bool v6)
 {
-    for (uint32_t i = 0; i < d->conf.n_home; i++) {
-        const struct ot_cidr *n = &d->conf.home[i];
+    for (uint32_t i = 0; i < c->n_home; i++) {
+        const struct ot_cidr *n = &c->home[i];
         if (n->v6 != v6)
             continue;
         unsigned full = n->bits / 8, rem = n->bits % 8;
@@ -395,6 +396,11 @@ bool ot_detect_is_home(const struct ot_detect *d, const struct ot_addr *a, bool 
         return true;
     }
     return false;
+}
+
+bool ot_detect_is_home(const struct ot_detect *d, const struct ot_addr *a, bool v6)
+{
+    return ot_detect_conf_is_home(&d->conf, a, v6);
 }
 
 static size_t det_index(const struct ot_detect *d, const struct ot_detector *det)
@@ -560,9 +566,24 @@ void ot_alert_bool(struct ot_alert *a, const char *key, bool v)
     }
 }
 
-static uint64_t pend_hash(uint32_t sid, const struct ot_addr *src, const struct ot_addr *dst)
+void ot_alert_key(struct ot_alert *a, const char *s, size_t len)
 {
-    uint64_t h = ot_detect_hash_addr(src, sid);
+    /* FNV-1a over the bytes, continuing from the key so far. */
+    uint64_t h = a->key_extra ? a->key_extra : 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (uint8_t)(c - 'A' + 'a');
+        h = (h ^ c) * 0x100000001b3ull;
+    }
+    h = (h ^ 0xff) * 0x100000001b3ull; /* a separator: ("ab","c") differs from ("a","bc") */
+    a->key_extra = h ? h : 1;
+}
+
+static uint64_t pend_hash(uint32_t sid, const struct ot_addr *src, const struct ot_addr *dst,
+                          uint64_t key_extra)
+{
+    uint64_t h = ot_detect_hash_addr(src, sid ^ key_extra);
     return ot_detect_hash_addr(dst, h);
 }
 
@@ -709,11 +730,12 @@ void ot_detect_alert(struct ot_detect *d, const struct ot_detector *det, const s
     }
     static const struct ot_addr zero;
     const struct ot_addr *dst = a->has_dst ? &a->dst : &zero;
-    uint64_t h = pend_hash(a->sig->id, &a->src, dst);
+    uint64_t h = pend_hash(a->sig->id, &a->src, dst, a->key_extra);
     for (uint32_t i = d->buckets[h & (d->n_buckets - 1)]; i != NONE; i = d->pend[i].hnext) {
         struct pending *p = &d->pend[i];
         if (p->hash == h && p->sid == a->sig->id && p->v6 == a->v6 &&
-            ot_addr_eq(&p->src, &a->src) && ot_addr_eq(&p->dst, dst)) {
+            p->key_extra == a->key_extra && ot_addr_eq(&p->src, &a->src) &&
+            ot_addr_eq(&p->dst, dst)) {
             p->count++;
             if (a->ts_us > p->last_us)
                 p->last_us = a->ts_us;
@@ -740,6 +762,7 @@ void ot_detect_alert(struct ot_detect *d, const struct ot_detector *det, const s
     p->dp = a->dp;
     p->src = a->src;
     p->dst = *dst;
+    p->key_extra = a->key_extra;
     if (a->flow) {
         p->has_flow = true;
         p->flow_id = a->flow->flow_id;

@@ -16,9 +16,11 @@
  * severity, MITRE ATT&CK technique ids) and gives the endpoints and the
  * evidence.  The engine then
  *   - drops the alert if the allowlist suppresses it (counted);
- *   - merges repeats: alerts with the same signature and the same two
- *     endpoint addresses become one pending alert with a count, first and
- *     last seen.  A pending alert is written when `detect.alert.quiet`
+ *   - merges repeats: alerts with the same signature, the same two
+ *     endpoint addresses and the same merge key (ot_alert_key(): what makes
+ *     two alerts distinct beyond their endpoints, such as the indicator that
+ *     matched) become one pending alert with a count, first and last seen.
+ *     The written line carries the evidence of the first of them.  A pending alert is written when `detect.alert.quiet`
  *     seconds pass without a repeat, when it has been pending
  *     `detect.alert.max-hold` seconds, at the end of the run, or early when
  *     the pending table is full (counted).  So an attack is one line with a
@@ -113,6 +115,8 @@ struct ot_detect_conf {
 };
 
 void ot_detect_conf_defaults(struct ot_detect_conf *c);
+/* Is the address in the configured home networks (also without an engine)? */
+bool ot_detect_conf_is_home(const struct ot_detect_conf *c, const struct ot_addr *a, bool v6);
 /*
  * Set one "detect.*" or "home-net" key.  Returns 0, OT_ENOENT for a key that
  * is not ours, or OT_EINVAL with a reason in `why`.
@@ -204,6 +208,7 @@ struct ot_alert {
     bool has_dst;                /* false: one-sided (a scan over many hosts) */
     uint8_t ip_proto;
     uint8_t severity;            /* 0: the signature's; else overrides it (e.g. by confidence) */
+    uint64_t key_extra;          /* merge key beyond sid and endpoints (ot_alert_key); 0 = none */
     struct ot_evidence ev[OT_DETECT_MAX_EVIDENCE];
     size_t n_ev;
 };
@@ -219,6 +224,14 @@ void ot_alert_str(struct ot_alert *a, const char *key, const char *s, size_t len
 void ot_alert_name(struct ot_alert *a, const char *key, const char *s, size_t len); /* domain */
 void ot_alert_u64(struct ot_alert *a, const char *key, uint64_t v);
 void ot_alert_bool(struct ot_alert *a, const char *key, bool v);
+/*
+ * Add bytes to the alert's merge key: alerts of one signature between the
+ * same endpoints merge only when their keys are equal too.  Call it with
+ * what must not be lost in a merge (the indicator that matched, the user
+ * whose password crossed in clear, the tunnel's domain); ASCII letters are
+ * folded to lower case, so names that differ only in case still merge.
+ */
+void ot_alert_key(struct ot_alert *a, const char *s, size_t len);
 /* Raise it (copies everything it needs). */
 void ot_detect_alert(struct ot_detect *d, const struct ot_detector *det, const struct ot_alert *a);
 

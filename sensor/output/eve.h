@@ -58,6 +58,14 @@ struct ot_eve {
     uint32_t rotate_keep;
     char *obuf;          /* pending output */
     size_t olen, ocap;
+    /*
+     * Optional: sees every event written, as the finished line (with its
+     * newline) and its event type, before it goes to the sink; the line is
+     * only valid during the call.  The server sender hangs here.
+     */
+    void (*tee)(void *ctx, const char *event_type, const char *line, size_t len);
+    void *tee_ctx;
+    const char *cur_type; /* of the event being written */
 };
 
 void ot_eve_config_defaults(struct ot_eve_config *cfg);

@@ -322,6 +322,7 @@ static void begin_fields(struct ot_eve *e, struct ot_jw *w, const char *event_ty
 struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts_us,
                            const struct ot_flow *f, int dir)
 {
+    e->cur_type = event_type;
     struct ot_jw *w = &e->jw;
     ot_jw_reset(w);
     ot_jw_obj_open(w, NULL);
@@ -417,5 +418,7 @@ int ot_eve_end(struct ot_eve *e)
         return OT_ELIMIT;
     }
     e->stats.events++;
+    if (e->tee)
+        e->tee(e->tee_ctx, e->cur_type, w->buf, w->len);
     return emit_line(e, w->buf, w->len);
 }

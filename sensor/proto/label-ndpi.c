@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "otasuke/error.h"
+#include "proto/proto.h"
 
 /*
  * Names of the (master, app) pairs met so far.  Every flow event writes its
@@ -21,37 +22,73 @@ struct label_name {
     const char *category; /* ndpi_category_get_name(): nDPI's own string */
 };
 
+/*
+ * The last payload packet of a flow no parser has claimed yet, held back
+ * until the parsers have seen its payload (the flow table calls on_packet
+ * before on_data).  The labeler inspects it, or drops it when a parser
+ * claimed the flow and policy leaves such flows to the parser, at the next
+ * packet of any flow or at the flow's end.  The first payload packet is
+ * nDPI's dearest (every dissector runs on it), so a claimed flow costs nDPI
+ * nothing past its handshake.
+ */
+struct held_packet {
+    struct ot_flow *f; /* NULL: nothing held */
+    uint32_t len;
+    uint64_t ts_us;
+    uint8_t l3[65535];
+};
+
 struct ot_labeler {
     struct ndpi_detection_module_struct *mod;
-    uint32_t max_packets;
+    struct ot_labeler_conf conf;
     struct ot_label_stats st;
-    /* NAME_CACHE_SIZE entries, behind a pointer so that users holding a const labeler fill it too. */
+    struct held_packet *held; /* NULL when conf.parsed_flows (nothing is ever held) */
+    /* NAME_CACHE_SIZE entries, behind a pointer: users holding a const labeler fill it too. */
     struct label_name *names;
 };
 
-int ot_labeler_new(uint32_t max_packets, struct ot_labeler **out)
+void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
+{
+    c->max_packets = 4;
+    c->parsed_flows = false;
+    c->tls_flows = true;
+}
+
+int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
 {
     struct ot_labeler *l = calloc(1, sizeof(*l));
     if (!l)
         return OT_ENOMEM;
+    l->conf = *conf;
+    /* ndpi_pkts counts to max_packets; NDPI_DONE (255) is taken. */
+    if (l->conf.max_packets == 0)
+        l->conf.max_packets = 1;
+    if (l->conf.max_packets > 254)
+        l->conf.max_packets = 254;
     l->names = calloc(NAME_CACHE_SIZE, sizeof(*l->names));
-    if (!l->names) {
-        free(l);
-        return OT_ENOMEM;
+    if (!l->names)
+        goto out_free;
+    if (!l->conf.parsed_flows) {
+        l->held = malloc(sizeof(*l->held));
+        if (!l->held)
+            goto out_free;
+        l->held->f = NULL;
     }
     l->mod = ndpi_init_detection_module(ndpi_no_prefs);
-    if (!l->mod) {
-        free(l->names);
-        free(l);
-        return OT_ENOMEM;
-    }
+    if (!l->mod)
+        goto out_free;
     NDPI_PROTOCOL_BITMASK all;
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(l->mod, &all);
     ndpi_finalize_initialization(l->mod);
-    l->max_packets = max_packets;
     *out = l;
     return OT_OK;
+
+out_free:
+    free(l->held);
+    free(l->names);
+    free(l);
+    return OT_ENOMEM;
 }
 
 void ot_labeler_free(struct ot_labeler *l)
@@ -59,6 +96,7 @@ void ot_labeler_free(struct ot_labeler *l)
     if (!l)
         return;
     ndpi_exit_detection_module(l->mod);
+    free(l->held);
     free(l->names);
     free(l);
 }
@@ -83,18 +121,14 @@ static void store(struct ot_flow *f, ndpi_protocol pr)
 /* Mark the label decided: no more packets go to nDPI for this flow. */
 #define NDPI_DONE 0xff
 
-void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const struct ot_packet *p)
+/*
+ * One packet through nDPI; decides the label when nDPI is done or after
+ * max_packets packets with payload (a TLS ClientHello split over segments
+ * must not leave TLS on port 80 to the give-up's port guess "HTTP").
+ */
+static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, uint32_t caplen,
+                    uint64_t ts_us, bool payload)
 {
-    if (f->ndpi_pkts == NDPI_DONE || !p->l3 || p->l3_caplen == 0)
-        return;
-    /*
-     * Bare TCP ACKs tell nDPI nothing once the handshake is seen, yet cost
-     * it thousands of instructions each: only SYNs, FINs/RSTs and segments
-     * with payload go in.
-     */
-    if (p->ip_proto == 6 && p->payload_len == 0 &&
-        !(p->tcp_flags & (OT_TH_SYN | OT_TH_FIN | OT_TH_RST)))
-        return;
     if (!f->ndpi) {
         f->ndpi = calloc(1, SIZEOF_FLOW_STRUCT);
         if (!f->ndpi) {
@@ -103,13 +137,14 @@ void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const s
             return;
         }
     }
-    uint32_t len = p->l3_caplen > 65535 ? 65535 : p->l3_caplen;
+    uint32_t len = caplen > 65535 ? 65535 : caplen;
     l->st.packets_inspected++;
-    ndpi_protocol pr = ndpi_detection_process_packet(l->mod, f->ndpi, p->l3, (unsigned short)len,
-                                                     p->ts_us / 1000);
-    f->ndpi_pkts++;
-    bool known = pr.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
-                 pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+    ndpi_protocol pr =
+        ndpi_detection_process_packet(l->mod, f->ndpi, l3, (unsigned short)len, ts_us / 1000);
+    if (payload)
+        f->ndpi_pkts++;
+    bool known =
+        pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
     if (known && !ndpi_extra_dissection_possible(l->mod, f->ndpi)) {
         store(f, pr);
         l->st.flows_classified++;
@@ -117,12 +152,68 @@ void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const s
         f->ndpi_pkts = NDPI_DONE;
         return;
     }
-    if (f->ndpi_pkts >= l->max_packets)
+    if (f->ndpi_pkts >= l->conf.max_packets)
         ot_labeler_flow_end(l, f);
+}
+
+/* Has one of our parsers claimed the flow, and does policy then leave it to that parser? */
+static bool left_to_parser(const struct ot_labeler *l, const struct ot_flow *f)
+{
+    if (!f->parser || l->conf.parsed_flows)
+        return false;
+    /* TLS stays with nDPI: certificate-based labels (TLS.AnyDesk) and certificate risks. */
+    return !(l->conf.tls_flows && f->app_proto == OT_APP_TLS);
+}
+
+/* Inspect or drop the held packet, now that the parsers have seen its payload. */
+static void release_held(struct ot_labeler *l)
+{
+    struct held_packet *h = l->held;
+    struct ot_flow *f = h ? h->f : NULL;
+    if (!f)
+        return;
+    h->f = NULL;
+    if (f->ndpi_pkts == NDPI_DONE)
+        return;
+    if (left_to_parser(l, f))
+        ot_labeler_stop(l, f);
+    else
+        inspect(l, f, h->l3, h->len, h->ts_us, true);
+}
+
+void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const struct ot_packet *p)
+{
+    release_held(l);
+    if (f->ndpi_pkts == NDPI_DONE || !p->l3 || p->l3_caplen == 0)
+        return;
+    if (left_to_parser(l, f)) {
+        ot_labeler_stop(l, f);
+        return;
+    }
+    /*
+     * Bare TCP ACKs tell nDPI nothing once the handshake is seen, yet cost
+     * it thousands of instructions each: only SYNs, FINs/RSTs and segments
+     * with payload go in, and the ones without payload only until the first
+     * payload (they do not count towards max_packets, so this bounds them).
+     */
+    if (p->ip_proto == 6 && p->payload_len == 0 &&
+        (f->ndpi_pkts > 0 || !(p->tcp_flags & (OT_TH_SYN | OT_TH_FIN | OT_TH_RST))))
+        return;
+    if (l->held && !f->parser && p->payload_len > 0) {
+        struct held_packet *h = l->held;
+        h->f = f;
+        h->len = p->l3_caplen > sizeof(h->l3) ? (uint32_t)sizeof(h->l3) : p->l3_caplen;
+        memcpy(h->l3, p->l3, h->len);
+        h->ts_us = p->ts_us;
+        return;
+    }
+    inspect(l, f, p->l3, p->l3_caplen, p->ts_us, p->payload_len > 0);
 }
 
 void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f)
 {
+    if (l->held && l->held->f == f)
+        l->held->f = NULL;
     if (f->ndpi_pkts == NDPI_DONE)
         return;
     release(f);
@@ -132,6 +223,8 @@ void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f)
 
 void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
 {
+    if (l->held && l->held->f == f)
+        release_held(l);
     if (f->ndpi_pkts == NDPI_DONE || !f->ndpi) {
         release(f);
         return;

@@ -1,16 +1,31 @@
 /*
- * Application labels for every flow, from nDPI (Debian's libndpi).
+ * Application labels from nDPI (Debian's libndpi), for the flows our own
+ * parsers do not understand.
  *
- * Our own parsers emit the metadata; nDPI only names the application
- * ("TLS.YouTube", "AnyDesk", "BitTorrent") and its category and flags its
+ * Our parsers emit the metadata; nDPI only names the application
+ * ("AnyDesk", "BitTorrent", "TLS.YouTube") and its category and flags its
  * flow risks, so that flows no parser understands still carry a label.
- * nDPI sees at most `max_packets` packets of a flow; its per-flow state
- * (about 700 bytes) is freed as soon as the label is decided, so memory is
- * bounded by the flows still being classified.
+ * nDPI is the dearest stage of the sensor (15,000-35,000 instructions a
+ * packet), so by default it sees:
+ *   - no flow one of our parsers claimed (DNS, HTTP, SSH, SMB, ...): their
+ *     label would mostly repeat app_proto.  The first payload packet of a
+ *     flow is held back until the parsers have seen it, so a claimed flow
+ *     costs nDPI only its handshake (ndpi.parsed-flows = yes: all flows);
+ *   - except TLS flows (ndpi.tls-flows = yes): labels that only the
+ *     certificate gives ("TLS.AnyDesk" on a LAN, which the remote-access
+ *     detector needs), SNI application names, certificate risks;
+ *   - at most `max_packets` packets of a flow (ndpi.max-packets, default 4),
+ *     bare TCP ACKs never.
+ * The full-label behaviour of earlier versions: ndpi.parsed-flows = yes,
+ * ndpi.max-packets = 12.
+ * nDPI's per-flow state (about 700 bytes) is freed as soon as the label is
+ * decided, so memory is bounded by the flows still being classified, plus
+ * one held packet (64 KiB) per labeler.
  */
 #ifndef OT_SENSOR_LABEL_H
 #define OT_SENSOR_LABEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,13 +41,24 @@ struct ot_label_stats {
     uint64_t alloc_failed;
 };
 
+struct ot_labeler_conf {
+    uint32_t max_packets; /* packets of a flow given to nDPI (>= 1) */
+    bool parsed_flows;    /* also flows one of our parsers claimed */
+    bool tls_flows;       /* TLS flows even when parsed_flows is off */
+};
+
 struct ot_labeler;
 
-int ot_labeler_new(uint32_t max_packets, struct ot_labeler **out /* OUT */);
+/* Defaults: 4 packets, parsed flows left to the parsers except TLS. */
+void ot_labeler_conf_defaults(struct ot_labeler_conf *c /* OUT */);
+int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out /* OUT */);
 void ot_labeler_free(struct ot_labeler *l);
-/* One packet of the flow (flow table on_packet callback). */
+/*
+ * One packet of the flow (flow table on_packet callback).  May hold the
+ * packet back until the next call or the flow's end (see above).
+ */
 void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const struct ot_packet *p);
-/* Stop labelling this flow (one of our parsers understood it): no label, state released. */
+/* Stop labelling this flow: no label (unless decided already), state released. */
 void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f);
 /* The flow ends: decide its label if not done and release the nDPI state. */
 void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f);

@@ -90,12 +90,23 @@ struct http_resp {
     uint64_t length;
 };
 
-static const char *const methods[] = {
-    "GET",    "POST",      "HEAD",        "PUT",       "DELETE",     "OPTIONS",  "CONNECT",
-    "PATCH",  "TRACE",     "PROPFIND",    "PROPPATCH", "MKCOL",      "COPY",     "MOVE",
-    "LOCK",   "UNLOCK",    "SEARCH",      "REPORT",    "MKACTIVITY", "CHECKOUT", "MERGE",
-    "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE",     "LINK",       "UNLINK",
+/* With their lengths: the probe runs on the first payload of every TCP flow. */
+struct method {
+    const char *name;
+    uint8_t len;
 };
+#define M(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const struct method methods[] = {
+    M("GET"),        M("POST"),     M("HEAD"),   M("PUT"),      M("DELETE"),    M("OPTIONS"),
+    M("CONNECT"),    M("PATCH"),    M("TRACE"),  M("PROPFIND"), M("PROPPATCH"), M("MKCOL"),
+    M("COPY"),       M("MOVE"),     M("LOCK"),   M("UNLOCK"),   M("SEARCH"),    M("REPORT"),
+    M("MKACTIVITY"), M("CHECKOUT"), M("MERGE"),  M("NOTIFY"),   M("SUBSCRIBE"), M("UNSUBSCRIBE"),
+    M("PURGE"),      M("LINK"),     M("UNLINK"),
+};
+#undef M
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -215,15 +226,23 @@ static size_t header_limit(const struct ot_proto_ctx *ctx)
 /* A known method and a space: YES; a prefix of one: MORE. */
 static enum ot_probe_result method_start(const uint8_t *p, size_t n, size_t *mlen)
 {
+    if (n == 0)
+        return OT_PROBE_MORE;
+    /* Every method is upper-case letters: most payloads are refused by their first byte. */
+    if (p[0] < 'A' || p[0] > 'Z')
+        return OT_PROBE_NO;
     bool more = false;
     for (size_t i = 0; i < OT_ARRAY_SIZE(methods); i++) {
-        size_t l = strlen(methods[i]);
+        const struct method *m = &methods[i];
+        if (m->name[0] != p[0])
+            continue;
+        size_t l = m->len;
         if (n > l) {
-            if (memcmp(p, methods[i], l) == 0 && p[l] == ' ') {
+            if (memcmp(p, m->name, l) == 0 && p[l] == ' ') {
                 *mlen = l;
                 return OT_PROBE_YES;
             }
-        } else if (memcmp(p, methods[i], n) == 0) {
+        } else if (memcmp(p, m->name, n) == 0) {
             more = true;
         }
     }

@@ -69,12 +69,22 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         return OT_PROBE_YES;
     if (dir != 1 || data[0] < 0x20 || data[0] > 0x7e)
         return OT_PROBE_NO;
+    /*
+     * A "\nSSH-" after pre-banner lines; a NUL before it means binary data.
+     * memchr, not a byte loop: this runs on the first server payload of
+     * every TCP flow no other parser took.
+     */
     size_t n = OT_MIN(len, (size_t)512);
-    for (size_t i = 0; i + 5 <= n; i++) {
-        if (data[i] == '\n' && memcmp(data + i + 1, "SSH-", 4) == 0)
+    const uint8_t *nul = memchr(data, 0, n);
+    size_t end = nul ? (size_t)(nul - data) : n;
+    for (size_t i = 0; i + 5 <= n && i < end;) {
+        const uint8_t *nl = memchr(data + i, '\n', end - i);
+        if (!nl)
+            break;
+        i = (size_t)(nl - data);
+        if (i + 5 <= n && memcmp(nl + 1, "SSH-", 4) == 0)
             return OT_PROBE_YES;
-        if (data[i] == 0)
-            return OT_PROBE_NO;
+        i++;
     }
     return OT_PROBE_NO;
 }

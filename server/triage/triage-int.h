@@ -76,6 +76,7 @@ enum ot_triage_entity {
     OT_ENTITY_SOURCE = 1, /* src_ip: the attacker or the scanning host */
     OT_ENTITY_INSIDE,     /* the home-net end; src when both or neither are inside */
     OT_ENTITY_SERVER,     /* the home-net end; dest when neither is inside */
+    OT_ENTITY_NETWORK,    /* the customer's network as a whole: "network" */
 };
 
 struct ot_triage_family {

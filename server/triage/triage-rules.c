@@ -32,7 +32,7 @@ static const struct ot_triage_family families[] = {
     {"cryptomining", OT_ENTITY_INSIDE, DAYS(3)},
     {"lateral-movement", OT_ENTITY_INSIDE, 0},
     {"remote-access-tool", OT_ENTITY_INSIDE, DAYS(7)},
-    {"new-device", OT_ENTITY_INSIDE, 0},
+    {"new-device", OT_ENTITY_NETWORK, 0}, /* new devices of a day: one incident, not one each */
     {"malware", OT_ENTITY_INSIDE, 0},
     {"persistence", OT_ENTITY_INSIDE, 0},
     {"privilege", OT_ENTITY_INSIDE, 0},
@@ -95,6 +95,9 @@ void ot_triage_entity_pick(const struct ot_triage_family *f, const struct ot_hom
             pick = dest;
         else
             pick = *dest ? dest : src;
+        break;
+    case OT_ENTITY_NETWORK:
+        pick = "network";
         break;
     }
     ot_strlcpy(out, pick, len);

@@ -43,6 +43,20 @@ MALTRAIL_HEURISTICS = {
 MALTRAIL_LABELS = {"malware (test)", "ICMP", "sinkholed by testsink", "parked site"}
 
 
+def shown_as(indicator, exp):
+    """Does Maltrail's expectation `exp` name our ioc alert's `indicator`?
+
+    Maltrail shows a URL trail by parts: a path trail ("/malicious-login.php")
+    without its leading slash, a host+path trail ("evil-url.example/bad/path")
+    by its host.  Anything else must be equal.
+    """
+    if exp == indicator:
+        return True
+    if "/" in indicator:
+        return exp in (indicator.lstrip("/"), indicator.split("/")[0])
+    return False
+
+
 def read_tsv(path):
     rows = []
     if not os.path.exists(path):
@@ -170,7 +184,7 @@ if os.path.isdir(MALTRAIL):
                 if fam:
                     good = fam in cats
                 else:
-                    good = exp in indicators
+                    good = any(shown_as(v, exp) for v in indicators if v)
                 if good:
                     mt_ok += 1
                 else:

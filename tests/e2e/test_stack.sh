@@ -57,6 +57,8 @@ for line in open(sys.argv[1]):
     fam, src, dst = e["alert"]["category"], e.get("src_ip"), e.get("dest_ip")
     if fam in ("scan", "bruteforce"):
         ent = src                                  # the attacker
+    elif fam == "new-device":
+        ent = "network"                            # one incident for the day's new devices
     elif fam == "exposure":
         ent = dst if inside(dst) else (src if inside(src) else dst)   # the inside server
     else:

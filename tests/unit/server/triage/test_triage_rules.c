@@ -174,6 +174,9 @@ static void test_entity(void **state)
     assert_string_equal(entity("exposure", "198.51.100.7", "192.168.1.20"), "192.168.1.20");
     assert_string_equal(entity("exposure", "192.168.1.20", "198.51.100.7"), "192.168.1.20");
     assert_string_equal(entity("exposure", "198.51.100.7", "203.0.113.1"), "203.0.113.1");
+    /* new devices: the network as a whole, so a day's new devices are one incident */
+    assert_string_equal(entity("new-device", "192.168.1.30", ""), "network");
+    assert_string_equal(entity("new-device", "fd00::10", ""), "network");
     /* unknown family: the source */
     assert_string_equal(entity("made-up", "198.51.100.7", "192.168.1.20"), "198.51.100.7");
 }
