@@ -159,13 +159,13 @@ static double run_pass(struct ot_store *st, const struct opts *o, int64_t cid, i
     struct ot_store_event *ev = calloc(o->batch, sizeof(*ev));
     char *ids = malloc((size_t)o->batch * 64), *bodies = malloc((size_t)o->batch * 512);
     double rate = -1;
+    struct ot_triage *t = NULL;
     if (!ev || !ids || !bodies)
         goto out;
     double busy = 0;
     struct ot_store_stats s0, s1;
     ot_store_stats(st, &s0);
     bool triage = mode == STORE_TRIAGE;
-    struct ot_triage *t = NULL;
     struct ot_triage_conf tc;
     ot_triage_conf_defaults(&tc);
     if (mode == REAL_TRIAGE && ot_triage_new(&tc, &t))

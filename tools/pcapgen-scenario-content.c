@@ -562,8 +562,8 @@ SCENARIO(ot_pg_sc_jsonrpc_benign)
 {
     static const char *const reqs[] = {
         "{\"jsonrpc\": \"2.0\", \"method\": \"echo\", \"params\": [\"Testing!\"], \"id\": 1}\n",
-        "{\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"user\":\"sato\","
-        "\"password\":\"hunter2\"},\"id\":2}\n",
+        ("{\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"user\":\"sato\","
+         "\"password\":\"hunter2\"},\"id\":2}\n"),
         "{\"jsonrpc\":\"2.0\",\"method\":\"getStatus\",\"params\":[],\"id\":3}\n",
     };
     static const char reply[] = "{\"jsonrpc\":\"2.0\",\"result\":\"ok\",\"id\":1}\n";
