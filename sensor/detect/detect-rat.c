@@ -10,8 +10,11 @@
  *     "NXD-", TeamViewer's 0x17 0x24 framing on port 5938 (and its UDP
  *     header), Radmin's hello/reply pair (port-independent; the client
  *     hello is remembered per flow in a small ring);
- *   - nDPI's label at flow end ("AnyDesk", "TLS.AnyDesk", "TeamViewer",
- *     "VNC", ... when nDPI is on);
+ *   - nDPI's label at flow end ("AnyDesk", "TeamViewer", "VNC", ... when
+ *     nDPI is on; TLS flows reach nDPI only with ndpi.tls-flows = yes);
+ *   - AnyDesk's self-signed TLS certificate ("CN=AnyDesk Client" in the
+ *     subject or issuer, the server's or the client's): where nDPI's
+ *     "TLS.AnyDesk" came from;
  *   - a TLS SNI or an HTTP Host / User-Agent naming the tool's service;
  *   - a DNS query for the tool's domains (severity 3: a lookup alone may be
  *     a visit to the vendor's web site).
@@ -125,18 +128,29 @@ static const struct ot_detect_param params[] = {
 };
 
 #define RADMIN_RING 64
+#define LABEL_CACHE 256
 
 struct state {
     uint64_t p[OT_DETECT_MAX_PARAMS];
     struct ot_slot_table once;
     uint64_t radmin_flows[RADMIN_RING]; /* flow ids whose client sent a Radmin hello */
     unsigned radmin_next;
+    uint8_t dlen[N_TOOLS][6]; /* strlen(tools[t].domains[k]): every name is tried on all */
+    /*
+     * tool_by_label() of the nDPI labels met, by (master << 16 | app) + 1
+     * (0 = empty): every flow end asks, and a run meets a few hundred labels.
+     */
+    uint32_t lab_key[LABEL_CACHE];
+    int8_t lab_tool[LABEL_CACHE];
 };
 
 static int init(struct ot_detect *d, void *sv, const uint64_t *p)
 {
     struct state *st = sv;
     memcpy(st->p, p, sizeof(st->p));
+    for (int t = 0; t < N_TOOLS; t++)
+        for (size_t k = 0; k < 6 && tools[t].domains[k]; k++)
+            st->dlen[t][k] = (uint8_t)strlen(tools[t].domains[k]);
     if (ot_slot_table_init(&st->once, (size_t)p[P_TABLE], sizeof(struct ot_once)) != 0)
         return OT_ENOMEM;
     return OT_OK;
@@ -185,11 +199,11 @@ static void report(struct ot_detect *d, struct state *st, const struct ot_flow *
     ot_detect_alert(d, &ot_detector_rat, &a);
 }
 
-static int tool_by_name(const char *name, size_t len)
+static int tool_by_name(const struct state *st, const char *name, size_t len)
 {
     for (int t = 0; t < N_TOOLS; t++)
         for (size_t k = 0; k < 6 && tools[t].domains[k]; k++)
-            if (ot_dn_has_suffix(name, len, tools[t].domains[k]))
+            if (ot_dn_has_suffix_n(name, len, tools[t].domains[k], st->dlen[t][k]))
                 return t;
     return -1;
 }
@@ -266,6 +280,23 @@ static void payload(struct ot_detect *d, void *sv, const struct ot_flow *f, int 
     }
 }
 
+/*
+ * Does the rendered name ("C=US, CN=AnyDesk Client", tls-cert.h) have a
+ * common name equal to CN?
+ */
+static bool name_has_cn(struct ot_str name, const char *cn)
+{
+    size_t n = strlen(cn);
+    for (size_t i = 0; i + 3 + n <= name.len; i++) {
+        if ((i == 0 || (i >= 2 && name.s[i - 2] == ',' && name.s[i - 1] == ' ') ||
+             (i >= 3 && !memcmp(name.s + i - 3, " + ", 3))) &&
+            !memcmp(name.s + i, "CN=", 3) && !memcmp(name.s + i + 3, cn, n) &&
+            (i + 3 + n == name.len || name.s[i + 3 + n] == ',' || name.s[i + 3 + n] == ' '))
+            return true;
+    }
+    return false;
+}
+
 static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, const struct ot_obs *o)
 {
     struct state *st = sv;
@@ -273,20 +304,28 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     switch (o->kind) {
     case OT_OBS_DNS_QUERY: {
         struct ot_str q = o->u.dns.qname;
-        if (f->srv_port == 5353 || f->cli_port == 5353 || (t = tool_by_name(q.s, q.len)) < 0)
+        if (f->srv_port == 5353 || f->cli_port == 5353 || (t = tool_by_name(st, q.s, q.len)) < 0)
             return;
         report(d, st, f, t, true, o->dir, "dns-query", q.s, q.len, o->ts_us);
         return;
     }
-    case OT_OBS_TLS: {
+    case OT_OBS_TLS:
+    case OT_OBS_TLS_CLIENT_CERT: {
         struct ot_str s = o->u.tls.sni;
-        if (s.len && (t = tool_by_name(s.s, s.len)) >= 0)
+        if (o->kind == OT_OBS_TLS && s.len && (t = tool_by_name(st, s.s, s.len)) >= 0) {
             report(d, st, f, t, false, 0, "tls-sni", s.s, s.len, o->ts_us);
+            return;
+        }
+        /* AnyDesk's self-signed certificate, either side's, as nDPI saw it (TLS.AnyDesk). */
+        struct ot_str subj = o->u.tls.cert_subject, iss = o->u.tls.cert_issuer;
+        if (name_has_cn(subj, "AnyDesk Client") || name_has_cn(iss, "AnyDesk Client"))
+            report(d, st, f, ANYDESK, false, 0, "tls-cert", subj.len ? subj.s : iss.s,
+                   subj.len ? subj.len : iss.len, o->ts_us);
         return;
     }
     case OT_OBS_HTTP: {
         struct ot_str h = o->u.http.host, ua = o->u.http.user_agent;
-        if (h.len && (t = tool_by_name(h.s, h.len)) >= 0) {
+        if (h.len && (t = tool_by_name(st, h.s, h.len)) >= 0) {
             report(d, st, f, t, false, 0, "http-host", h.s, h.len, o->ts_us);
             return;
         }
@@ -324,11 +363,23 @@ static void flow_end(struct ot_detect *d, void *sv, const struct ot_flow *f)
     struct ot_labeler *lab = ot_detect_userdata(d, "labeler");
     if (!lab)
         return;
+    if (f->ndpi_master == 0 && f->ndpi_app == 0)
+        return; /* no label */
+    struct state *st = sv;
+    uint32_t key = ((uint32_t)f->ndpi_master << 16 | f->ndpi_app) + 1;
+    size_t slot = (key * 2654435761u) >> 24 & (LABEL_CACHE - 1);
     char buf[64];
-    const char *l = ot_labeler_name(lab, f, buf, sizeof(buf));
-    int t;
-    if (!l[0] || (t = tool_by_label(l)) < 0)
+    const char *l = NULL;
+    if (st->lab_key[slot] != key) {
+        l = ot_labeler_name(lab, f, buf, sizeof(buf));
+        st->lab_key[slot] = key;
+        st->lab_tool[slot] = (int8_t)(l[0] ? tool_by_label(l) : -1);
+    }
+    int t = st->lab_tool[slot];
+    if (t < 0)
         return;
+    if (!l)
+        l = ot_labeler_name(lab, f, buf, sizeof(buf));
     /* "DNS.AnyDesk": a look-up, not a session. */
     bool dns = strncasecmp(l, "DNS.", 4) == 0;
     int qdir = 0;
@@ -339,7 +390,7 @@ const struct ot_detector ot_detector_rat = {
     .name = "rat",
     .family = "remote-access-tool",
     .summary = "remote-access tools (AnyDesk, TeamViewer, VNC, ScreenConnect ...) by banner, "
-               "nDPI label, TLS SNI or DNS",
+               "nDPI label, TLS SNI or certificate, or DNS",
     .sigs = sigs,
     .n_sigs = sizeof(sigs) / sizeof(sigs[0]),
     .params = params,

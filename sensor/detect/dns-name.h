@@ -26,6 +26,8 @@ size_t ot_dn_registered(const char *name, size_t len);
 
 /* True when NAME equals SUFFIX or ends with "." SUFFIX (ASCII case-insensitive). */
 bool ot_dn_has_suffix(const char *name, size_t len, const char *suffix);
+/* The same with the suffix's length given (SL = strlen(SUFFIX)). */
+bool ot_dn_has_suffix_n(const char *name, size_t len, const char *suffix, size_t sl);
 
 /* Index of the first entry of LIST (N strings) that NAME ends with, or -1. */
 int ot_dn_match_list(const char *name, size_t len, const char *const *list, size_t n);

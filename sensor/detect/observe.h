@@ -26,6 +26,7 @@ enum ot_obs_kind {
     OT_OBS_LOGIN,         /* a login attempt ended (FTP, Telnet, POP3, IMAP, SMTP, HTTP Basic) */
     OT_OBS_SSH,           /* SSH software banner of one side */
     OT_OBS_DHCP,          /* a DHCP message from or for a client */
+    OT_OBS_TLS_CLIENT_CERT, /* a TLS client's certificate (u.tls: cert_subject, cert_issuer) */
     OT_OBS__COUNT
 };
 
@@ -59,6 +60,8 @@ struct ot_obs_tls {
     struct ot_str ja4;
     struct ot_str ja3s;
     struct ot_str cert_sha1;   /* server certificate (TLS <= 1.2): hex, lowercase, no colons */
+    struct ot_str cert_subject; /* its subject and issuer as the tls event writes them */
+    struct ot_str cert_issuer;  /* ("CN=AnyDesk Client"); absent when it did not decode */
 };
 
 struct ot_obs_http {

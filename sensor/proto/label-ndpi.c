@@ -51,7 +51,7 @@ void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
 {
     c->max_packets = 4;
     c->parsed_flows = false;
-    c->tls_flows = true;
+    c->tls_flows = false;
 }
 
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
@@ -161,7 +161,7 @@ static bool left_to_parser(const struct ot_labeler *l, const struct ot_flow *f)
 {
     if (!f->parser || l->conf.parsed_flows)
         return false;
-    /* TLS stays with nDPI: certificate-based labels (TLS.AnyDesk) and certificate risks. */
+    /* TLS with nDPI on request: SNI and certificate labels (TLS.YouTube), certificate risks. */
     return !(l->conf.tls_flows && f->app_proto == OT_APP_TLS);
 }
 

@@ -7,13 +7,16 @@
  * flow risks, so that flows no parser understands still carry a label.
  * nDPI is the dearest stage of the sensor (15,000-35,000 instructions a
  * packet), so by default it sees:
- *   - no flow one of our parsers claimed (DNS, HTTP, SSH, SMB, ...): their
- *     label would mostly repeat app_proto.  The first payload packet of a
- *     flow is held back until the parsers have seen it, so a claimed flow
- *     costs nDPI only its handshake (ndpi.parsed-flows = yes: all flows);
- *   - except TLS flows (ndpi.tls-flows = yes): labels that only the
- *     certificate gives ("TLS.AnyDesk" on a LAN, which the remote-access
- *     detector needs), SNI application names, certificate risks;
+ *   - no flow one of our parsers claimed (DNS, HTTP, SSH, SMB, TLS, ...):
+ *     their label would mostly repeat app_proto.  The first payload packet
+ *     of a flow is held back until the parsers have seen it, so a claimed
+ *     flow costs nDPI only its handshake (ndpi.parsed-flows = yes: all
+ *     flows).  TLS was the dearest of them (nDPI renders JA3 strings with
+ *     snprintf and walks the certificate again); our TLS parser gives the
+ *     detectors the SNI and the certificate names (AnyDesk's self-signed
+ *     "CN=AnyDesk Client", which nDPI's TLS.AnyDesk label came from), so
+ *     TLS flows go to nDPI only with ndpi.tls-flows = yes (SNI application
+ *     names such as "TLS.YouTube", certificate risks);
  *   - at most `max_packets` packets of a flow (ndpi.max-packets, default 4),
  *     bare TCP ACKs never.
  * The full-label behaviour of earlier versions: ndpi.parsed-flows = yes,
@@ -49,7 +52,7 @@ struct ot_labeler_conf {
 
 struct ot_labeler;
 
-/* Defaults: 4 packets, parsed flows left to the parsers except TLS. */
+/* Defaults: 4 packets, parsed flows (TLS too) left to the parsers. */
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c /* OUT */);
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out /* OUT */);
 void ot_labeler_free(struct ot_labeler *l);

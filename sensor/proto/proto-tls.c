@@ -104,7 +104,8 @@ struct tls_state {
     bool tls13;        /* TLS 1.3 (or a draft) was chosen: the rest is encrypted */
     bool resumed;
     bool emitted;
-    uint8_t sid[32]; /* client session id, to tell a resumed session */
+    bool client_cert; /* the client's Certificate was read */
+    uint8_t sid[32];  /* client session id, to tell a resumed session */
     uint8_t sni[SNI_MAX];
     uint8_t alpn[ALPN_MAX]; /* client ALPN names in wire form (length-prefixed) */
     uint8_t salpn[255];
@@ -457,7 +458,7 @@ static int server_hello(struct tls_state *s, const uint8_t *b, size_t n)
  * first certificate's SHA-1 when `cert_sha1` is not NULL).
  */
 static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct tls_state *s,
-                    const uint8_t *cert_sha1)
+                    const uint8_t *cert_sha1, const struct ot_tls_cert *cert)
 {
     struct ot_obs o = {.kind = OT_OBS_TLS, .dir = 0};
     o.u.tls.sni = ot_str_make((const char *)s->sni, s->sni_len);
@@ -473,6 +474,10 @@ static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const str
             hex[2 * i + 1] = "0123456789abcdef"[cert_sha1[i] & 15];
         }
         o.u.tls.cert_sha1 = ot_str_make(hex, 40);
+        if (cert->ok) {
+            o.u.tls.cert_subject = ot_str_make(cert->subject, cert->subject_len);
+            o.u.tls.cert_issuer = ot_str_make(cert->issuer, cert->issuer_len);
+        }
     }
     ot_proto_observe(ctx, f, &o);
 }
@@ -490,20 +495,23 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     s->emitted = true;
     s->d[0].done = s->d[1].done = true;
 
-    /* The first certificate is hashed once, for the event and the detectors. */
+    /* The first certificate is hashed and decoded once, for the event and the detectors. */
     const uint8_t *cert = NULL;
     size_t cert_len = 0;
     uint8_t cert_sha1[20];
+    struct ot_tls_cert parsed;
+    parsed.ok = false;
     if (chain && chain_len >= 6) {
         size_t list = ot_be24(chain), cl = ot_be24(chain + 3);
         if (list <= chain_len - 3 && cl && cl <= list - 3) {
             cert = chain + 6;
             cert_len = cl;
             ot_sha1(cert, cert_len, cert_sha1);
+            (void)ot_tls_cert_parse(cert, cert_len, &parsed); /* parsed.ok says */
         }
     }
     if (ctx->sink)
-        observe(ctx, f, s, cert ? cert_sha1 : NULL);
+        observe(ctx, f, s, cert ? cert_sha1 : NULL, &parsed);
     struct ot_jw *w = ot_eve_begin(ctx->eve, "tls", ctx->ts_us, f, 0);
     ot_jw_obj_open(w, "tls");
     if (s->sni_len)
@@ -529,7 +537,7 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
                 break;
             }
             if (count == 0 && cert == p + o + 3)
-                ot_tls_cert_write_sha1(w, cert, cl, cert_sha1);
+                ot_tls_cert_write_parsed(w, &parsed, cert, cl, cert_sha1);
             else if (count == 0)
                 ot_tls_cert_write(w, p + o + 3, cl);
             count++;
@@ -583,10 +591,37 @@ static int dir_done(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tl
 
 /* ---- handshake and record layers --------------------------------------- */
 
+/*
+ * The client's Certificate message (mutual TLS, read while the handshake is
+ * still in clear): its first certificate's names go to the detectors (AnyDesk
+ * peers show their self-signed "CN=AnyDesk Client" certificate from either
+ * side).  Not in the event; a malformed one is ignored.
+ */
+static int client_certificate(struct ot_proto_ctx *ctx, const struct ot_flow *f,
+                              struct tls_state *s, const uint8_t *body, size_t len)
+{
+    s->client_cert = true;
+    if (!ctx->sink || len < 6)
+        return OT_OK;
+    size_t list = ot_be24(body), cl = ot_be24(body + 3);
+    if (list > len - 3 || cl == 0 || cl > list - 3)
+        return OT_OK;
+    struct ot_tls_cert c;
+    if (ot_tls_cert_parse(body + 6, cl, &c) != OT_OK)
+        return OT_OK;
+    struct ot_obs o = {.kind = OT_OBS_TLS_CLIENT_CERT, .dir = 0};
+    o.u.tls.cert_subject = ot_str_make(c.subject, c.subject_len);
+    o.u.tls.cert_issuer = ot_str_make(c.issuer, c.issuer_len);
+    ot_proto_observe(ctx, f, &o);
+    return OT_OK;
+}
+
 /* A whole handshake message we chose to keep. */
 static int message(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s, int dir,
                    uint8_t type, const uint8_t *body, size_t len)
 {
+    if (dir == 0 && type == HS_CERTIFICATE)
+        return client_certificate(ctx, f, s, body, len);
     if (dir == 0)
         return client_hello(s, body, len);
     if (type == HS_SERVER_HELLO) {
@@ -608,7 +643,10 @@ static int message_start(struct ot_proto_ctx *ctx, const struct ot_flow *f, stru
     d->hs_type = type;
     d->hs_left = len;
     d->keep = false;
-    if (dir == 0) {
+    if (dir == 0 && type == HS_CERTIFICATE) {
+        /* For the detectors only (never an error): see client_certificate(). */
+        d->keep = ctx->sink && !s->client_cert && len <= ctx->conf->max_buffer;
+    } else if (dir == 0) {
         d->keep = type == HS_CLIENT_HELLO && !s->client_hello;
     } else if (type == HS_SERVER_HELLO) {
         d->keep = true;

@@ -44,8 +44,6 @@
 #include "core/sha1.h"
 #include "otasuke/error.h"
 
-/* A rendered name longer than this is cut (real ones are a few hundred bytes). */
-#define NAME_MAX_LEN 2048
 /* Serial numbers are at most 20 bytes by RFC 5280; longer ones are cut. */
 #define SERIAL_MAX 64
 /* OpenSSL's X509_NAME_MAX: a longer encoded name does not decode. */
@@ -951,19 +949,20 @@ static void put_dec(char *p, int v, int width)
     }
 }
 
-static void write_time(struct ot_jw *w, const char *key, const struct tlv *t)
+/* The time as "YYYY-MM-DDTHH:MM:SS" into OUT (20 bytes); "" when it does not convert. */
+static void format_time(const struct tlv *t, char out[20])
 {
     struct xtime x;
+    out[0] = '\0';
     if (!time_conv(t, &x))
         return;
-    char buf[20] = "0000-00-00T00:00:00";
-    put_dec(buf, x.year, 4);
-    put_dec(buf + 5, x.mon, 2);
-    put_dec(buf + 8, x.mday, 2);
-    put_dec(buf + 11, x.hour, 2);
-    put_dec(buf + 14, x.min, 2);
-    put_dec(buf + 17, x.sec, 2);
-    ot_jw_strn(w, key, buf, 19);
+    memcpy(out, "0000-00-00T00:00:00", 20);
+    put_dec(out, x.year, 4);
+    put_dec(out + 5, x.mon, 2);
+    put_dec(out + 8, x.mday, 2);
+    put_dec(out + 11, x.hour, 2);
+    put_dec(out + 14, x.min, 2);
+    put_dec(out + 17, x.sec, 2);
 }
 
 /* Time ::= CHOICE { UTCTime, GeneralizedTime } */
@@ -979,9 +978,8 @@ static bool time_parse(struct rd *r, struct tlv *t)
 /* ------------------------------------------------------------------------ */
 /* The certificate                                                          */
 
+/* The names are rendered into the caller's buffers (struct ot_tls_cert). */
 struct cert {
-    char subject[NAME_MAX_LEN];
-    char issuer[NAME_MAX_LEN];
     struct sbuf subj, iss;
     struct tlv not_before, not_after;
 };
@@ -1152,24 +1150,51 @@ int ot_tls_cert_write(struct ot_jw *w, const uint8_t *der, size_t len)
     return ot_tls_cert_write_sha1(w, der, len, md);
 }
 
+int ot_tls_cert_parse(const uint8_t *der, size_t len, struct ot_tls_cert *out)
+{
+    struct cert c;
+    out->ok = false;
+    out->subject_len = out->issuer_len = 0;
+    out->not_before[0] = out->not_after[0] = '\0';
+    /* A TLS certificate entry has a 24-bit length. */
+    if (len == 0 || len > 0xffffff)
+        return OT_EINVAL;
+    c.subj = (struct sbuf){out->subject, 0, sizeof(out->subject)};
+    c.iss = (struct sbuf){out->issuer, 0, sizeof(out->issuer)};
+    if (!cert_parse(der, len, &c))
+        return OT_EINVAL;
+    out->ok = true;
+    out->subject_len = c.subj.len;
+    out->issuer_len = c.iss.len;
+    format_time(&c.not_before, out->not_before);
+    format_time(&c.not_after, out->not_after);
+    return OT_OK;
+}
+
+void ot_tls_cert_write_parsed(struct ot_jw *w, const struct ot_tls_cert *c, const uint8_t *der,
+                              size_t len, const uint8_t sha1[OT_SHA1_LEN])
+{
+    if (c->ok) {
+        ot_jw_strn(w, "subject", c->subject, c->subject_len);
+        ot_jw_strn(w, "issuerdn", c->issuer, c->issuer_len);
+        write_serial(w, der, len);
+    }
+    ot_jw_hex(w, "fingerprint", sha1, OT_SHA1_LEN, ':');
+    if (!c->ok)
+        return;
+    if (c->not_before[0])
+        ot_jw_strn(w, "notbefore", c->not_before, 19);
+    if (c->not_after[0])
+        ot_jw_strn(w, "notafter", c->not_after, 19);
+}
+
 int ot_tls_cert_write_sha1(struct ot_jw *w, const uint8_t *der, size_t len,
                            const uint8_t sha1[OT_SHA1_LEN])
 {
     if (len == 0 || len > 0xffffff)
         return OT_EINVAL;
-    struct cert c;
-    c.subj = (struct sbuf){c.subject, 0, sizeof(c.subject)};
-    c.iss = (struct sbuf){c.issuer, 0, sizeof(c.issuer)};
-    bool ok = cert_parse(der, len, &c);
-    if (ok) {
-        ot_jw_strn(w, "subject", c.subject, c.subj.len);
-        ot_jw_strn(w, "issuerdn", c.issuer, c.iss.len);
-        write_serial(w, der, len);
-    }
-    ot_jw_hex(w, "fingerprint", sha1, OT_SHA1_LEN, ':');
-    if (!ok)
-        return OT_EINVAL;
-    write_time(w, "notbefore", &c.not_before);
-    write_time(w, "notafter", &c.not_after);
-    return OT_OK;
+    struct ot_tls_cert c;
+    int rc = ot_tls_cert_parse(der, len, &c);
+    ot_tls_cert_write_parsed(w, &c, der, len, sha1);
+    return rc;
 }
