@@ -18,12 +18,15 @@
 # ordinary traffic mixed with the public attack traces it was built from, so
 # every severity 1-2 alert listed is either one of those attacks or a false
 # positive to look at.
+#
+# BUILD=dir builds and runs from dir instead of build/ (outputs in dir/bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh build >/dev/null
+B=${BUILD:-build}
+./scripts/build.sh "$B" >/dev/null
 REPEAT=${REPEAT:-3}
-mkdir -p build/bench
+mkdir -p "$B/bench"
 shared=../shared/data
 cap=${1:-}
 if [ -z "$cap" ]; then
@@ -31,11 +34,11 @@ if [ -z "$cap" ]; then
         echo "bench-detect: $shared/pcaps/make-bench.py absent: give a capture as argument" >&2
         exit 1
     fi
-    cap=build/bench/mixed.pcap
+    cap=$B/bench/mixed.pcap
     [ -s "$cap" ] || python3 "$shared/pcaps/make-bench.py" 3 "$PWD/$cap" >&2
 fi
 
-ioc=build/bench/indicators-1m.csv
+ioc=$B/bench/indicators-1m.csv
 if [ ! -s "$ioc" ]; then
     python3 - "$shared/intel" "$ioc" <<'EOF'
 import csv, glob, hashlib, os, random, sys
@@ -102,31 +105,31 @@ best_of() {
     for _ in $(seq "$REPEAT"); do
         local t0 t1 el
         t0=$(date +%s.%N)
-        /usr/bin/time -o build/bench/time.out -f "%M" "$@" >/dev/null 2>build/bench/detect.err
+        /usr/bin/time -o $B/bench/time.out -f "%M" "$@" >/dev/null 2>$B/bench/detect.err
         t1=$(date +%s.%N)
         el=$(echo "$t1 - $t0" | bc -l)
         if [ -z "$best" ] || [ "$(echo "$el < $best" | bc -l)" -eq 1 ]; then
             best=$el
-            rss=$(tail -1 build/bench/time.out)
+            rss=$(tail -1 $B/bench/time.out)
         fi
     done
     echo "$best $rss"
 }
 
-packets=$(build/bench/bench_pcap_loop "$cap" | sed -E 's/.*packets=([0-9]+).*/\1/')
-read -r bare bare_rss <<<"$(best_of build/bench/bench_pcap_loop "$cap")"
-events=build/bench/detect-events.json
-read -r sens sens_rss <<<"$(best_of build/bin/otasuke-sensor -q -r "$cap" -o /dev/null \
+packets=$($B/bench/bench_pcap_loop "$cap" | sed -E 's/.*packets=([0-9]+).*/\1/')
+read -r bare bare_rss <<<"$(best_of $B/bench/bench_pcap_loop "$cap")"
+events=$B/bench/detect-events.json
+read -r sens sens_rss <<<"$(best_of $B/bin/otasuke-sensor -q -r "$cap" -o /dev/null \
     --indicators "$ioc" -s events=stats)"
 # One more (untimed) run keeps the alerts: -o appends, so start from nothing.
 rm -f "$events"
-build/bin/otasuke-sensor -q -r "$cap" -o "$events" --indicators "$ioc" -s events=stats 2>/dev/null
-grep -m1 -E "indicators|error" build/bench/detect.err >&2 || true
+$B/bin/otasuke-sensor -q -r "$cap" -o "$events" --indicators "$ioc" -s events=stats 2>/dev/null
+grep -m1 -E "indicators|error" $B/bench/detect.err >&2 || true
 # The same start-up (indicator load, detector set-up) on a capture without
 # packets: subtracted, so the share compares packet rates, not load time.
-empty=build/bench/empty.pcap
+empty=$B/bench/empty.pcap
 python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(struct.pack("<IHHiIII",0xa1b2c3d4,2,4,0,0,65535,1))' "$empty"
-read -r start _ <<<"$(best_of build/bin/otasuke-sensor -q -r "$empty" -o /dev/null --indicators "$ioc")"
+read -r start _ <<<"$(best_of $B/bin/otasuke-sensor -q -r "$empty" -o /dev/null --indicators "$ioc")"
 proc=$(echo "$sens - $start" | bc -l)
 
 echo "capture: $cap ($packets packets); indicators: $ioc ($(($(wc -l <"$ioc") - 1)))"
