@@ -48,6 +48,7 @@ const char *ot_asset_name_src_name(enum ot_asset_name_src s)
 void ot_asset_conf_defaults(struct ot_asset_conf *c)
 {
     memset(c, 0, sizeof(*c));
+    c->enabled = true; /* asset events by default; new-device alerts need a state file */
     c->max_assets = 4096;
     c->save_interval_s = 300;
     c->change_interval_s = 60;

@@ -36,7 +36,7 @@ while IFS=$'\t' read -r cap name covers; do
         fail=$((fail + 1)); continue
     fi
     rm -f "$work/out.json"   # -o appends, as an EVE log should
-    "$BIN/otasuke-sensor" -q -s detect=no -r "$pcap" -o "$work/out.json" 2>"$work/err"
+    "$BIN/otasuke-sensor" -q -s detect=no -s asset.enabled=no -r "$pcap" -o "$work/out.json" 2>"$work/err"
     rc=$?
     if [ $rc -ne 0 ]; then
         echo "FAIL $name: the sensor exited with status $rc: $(head -c 300 "$work/err")"
