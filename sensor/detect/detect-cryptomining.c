@@ -117,12 +117,18 @@ struct state {
      */
     uint64_t json_flows[JSON_RING];
     unsigned json_next;
+    struct ot_dn_set pools; /* pools[], value = index */
 };
 
 static int init(struct ot_detect *d, void *sv, const uint64_t *p)
 {
     struct state *st = sv;
     memcpy(st->p, p, sizeof(st->p));
+    for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
+        int rc = ot_dn_set_add(&st->pools, pools[i], (int)i);
+        if (rc)
+            return rc;
+    }
     if (ot_slot_table_init(&st->once, (size_t)p[P_TABLE], sizeof(struct ot_once)) != 0)
         return OT_ENOMEM;
     return OT_OK;
@@ -295,7 +301,7 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     } else {
         return;
     }
-    int i = ot_dn_match_list(name.s, name.len, pools, sizeof(pools) / sizeof(pools[0]));
+    int i = ot_dn_set_match(&st->pools, name.s, name.len);
     if (i < 0)
         return;
     if (!first_time(d, st, host, f->v6, sig, (uint64_t)i + 1, o->ts_us))

@@ -139,6 +139,7 @@ struct state {
     uint64_t p[OT_DETECT_MAX_PARAMS];
     struct ot_slot_table tab;
     struct ot_dga_model model;
+    struct ot_dn_set benign; /* benign_data_domains */
 };
 
 static int init(struct ot_detect *d, void *sv, const uint64_t *p)
@@ -146,6 +147,11 @@ static int init(struct ot_detect *d, void *sv, const uint64_t *p)
     struct state *st = sv;
     memcpy(st->p, p, sizeof(st->p));
     ot_dga_model_init(&st->model);
+    for (size_t i = 0; i < sizeof(benign_data_domains) / sizeof(benign_data_domains[0]); i++) {
+        int rc = ot_dn_set_add(&st->benign, benign_data_domains[i], (int)i);
+        if (rc)
+            return rc;
+    }
     if (ot_slot_table_init(&st->tab, (size_t)p[P_TABLE], sizeof(struct entry)) != 0)
         return OT_ENOMEM;
     return OT_OK;
@@ -298,8 +304,7 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     size_t r = ot_dn_registered(name, len);
     if (len - r >= DOM_MAX)
         return;
-    if (ot_dn_match_list(name, len, benign_data_domains,
-                         sizeof(benign_data_domains) / sizeof(benign_data_domains[0])) >= 0)
+    if (ot_dn_set_match(&st->benign, name, len) >= 0)
         return;
     /* The querying host: the sender of a query, the receiver of an answer. */
     int qdir = o->kind == OT_OBS_DNS_QUERY ? o->dir : !o->dir;

@@ -135,7 +135,7 @@ struct state {
     struct ot_slot_table once;
     uint64_t radmin_flows[RADMIN_RING]; /* flow ids whose client sent a Radmin hello */
     unsigned radmin_next;
-    uint8_t dlen[N_TOOLS][6]; /* strlen(tools[t].domains[k]): every name is tried on all */
+    struct ot_dn_set domains; /* every tool's domains, value = tool index */
     /*
      * tool_by_label() of the nDPI labels met, by (master << 16 | app) + 1
      * (0 = empty): every flow end asks, and a run meets a few hundred labels.
@@ -149,8 +149,11 @@ static int init(struct ot_detect *d, void *sv, const uint64_t *p)
     struct state *st = sv;
     memcpy(st->p, p, sizeof(st->p));
     for (int t = 0; t < N_TOOLS; t++)
-        for (size_t k = 0; k < 6 && tools[t].domains[k]; k++)
-            st->dlen[t][k] = (uint8_t)strlen(tools[t].domains[k]);
+        for (size_t k = 0; k < 6 && tools[t].domains[k]; k++) {
+            int rc = ot_dn_set_add(&st->domains, tools[t].domains[k], t);
+            if (rc)
+                return rc;
+        }
     if (ot_slot_table_init(&st->once, (size_t)p[P_TABLE], sizeof(struct ot_once)) != 0)
         return OT_ENOMEM;
     return OT_OK;
@@ -199,13 +202,10 @@ static void report(struct ot_detect *d, struct state *st, const struct ot_flow *
     ot_detect_alert(d, &ot_detector_rat, &a);
 }
 
+/* The first tool (table order) one of whose domains NAME is or is under; -1 if none. */
 static int tool_by_name(const struct state *st, const char *name, size_t len)
 {
-    for (int t = 0; t < N_TOOLS; t++)
-        for (size_t k = 0; k < 6 && tools[t].domains[k]; k++)
-            if (ot_dn_has_suffix_n(name, len, tools[t].domains[k], st->dlen[t][k]))
-                return t;
-    return -1;
+    return ot_dn_set_match(&st->domains, name, len);
 }
 
 static bool radmin_client_hello(const uint8_t *p, size_t n)

@@ -33,6 +33,39 @@ bool ot_dn_has_suffix_n(const char *name, size_t len, const char *suffix, size_t
 int ot_dn_match_list(const char *name, size_t len, const char *const *list, size_t n);
 
 /*
+ * A fixed set of suffixes, each with a value, for the lists the detectors try
+ * every name against (mining pools, remote-access tools' domains, benign data
+ * domains).  Matching hashes each suffix of the name that starts a label, from
+ * the end, once: O(length of the name) instead of one comparison per entry
+ * (the lists have 30-70 entries, tried on every query and SNI).  Same
+ * semantics as ot_dn_has_suffix() on every entry.  Lives inline in the
+ * detector's state (zeroed = empty); the entries' strings are not copied and
+ * must outlive the set (string literals).
+ */
+#define OT_DN_SET_SLOTS 256 /* power of two; at most half are filled */
+
+struct ot_dn_set_slot {
+    uint64_t hash;
+    const char *s; /* NULL: empty slot */
+    uint32_t len;
+    int32_t value;
+};
+
+struct ot_dn_set {
+    struct ot_dn_set_slot slot[OT_DN_SET_SLOTS];
+    uint32_t n;
+};
+
+/*
+ * Adds SUFFIX (non-empty) with VALUE (>= 0); a suffix already present keeps
+ * the smaller value.  Returns 0, OT_EINVAL (empty, negative value) or
+ * OT_ELIMIT (set full).
+ */
+int ot_dn_set_add(struct ot_dn_set *s, const char *suffix, int value);
+/* The smallest value among the suffixes NAME equals or ends with "." plus; -1 if none. */
+int ot_dn_set_match(const struct ot_dn_set *s, const char *name, size_t len);
+
+/*
  * Names the DNS detectors leave alone: a single label, reverse lookups
  * (in-addr.arpa, ip6.arpa, all of .arpa), local and private-use names (.local, .lan,
  * .home.arpa, .localdomain, .internal, ...), and any name with a label that

@@ -91,6 +91,7 @@ struct ot_flow {
     const struct ot_proto_parser *parser;
     void *app_state;
     void *ndpi;                 /* struct ndpi_flow_struct * */
+    void *ndpi_hs;              /* TCP handshake held back for nDPI (label-ndpi.c) */
     uint16_t ndpi_master, ndpi_app;
     uint64_t ndpi_risk;         /* nDPI flow-risk bit mask */
 

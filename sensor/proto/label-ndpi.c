@@ -38,6 +38,28 @@ struct held_packet {
     uint8_t l3[65535];
 };
 
+/*
+ * The SYN, SYN-ACK (and any FIN/RST) of a TCP flow before its first payload,
+ * held back with the flow: nDPI gets them just before the flow's first
+ * payload packet (or at the flow's end), so it sees the same packets in the
+ * same order, and a flow one of our parsers claims never costs nDPI its
+ * handshake.  Only while nDPI has seen nothing of the flow; a packet that
+ * does not fit sends the held ones and itself to nDPI at once.
+ */
+#define HS_MAX 4
+#define HS_LEN 120 /* IP + TCP headers with options */
+
+struct hs_packet {
+    uint64_t ts_us;
+    uint32_t len;
+    uint8_t l3[HS_LEN];
+};
+
+struct held_handshake {
+    unsigned n;
+    struct hs_packet p[HS_MAX];
+};
+
 struct ot_labeler {
     struct ndpi_detection_module_struct *mod;
     struct ot_labeler_conf conf;
@@ -103,6 +125,8 @@ void ot_labeler_free(struct ot_labeler *l)
 
 static void release(struct ot_flow *f)
 {
+    free(f->ndpi_hs);
+    f->ndpi_hs = NULL;
     if (f->ndpi) {
         ndpi_free_flow(f->ndpi);
         f->ndpi = NULL;
@@ -127,8 +151,52 @@ static void store(struct ot_flow *f, ndpi_protocol pr)
  * must not leave TLS on port 80 to the give-up's port guess "HTTP").
  */
 static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, uint32_t caplen,
+                    uint64_t ts_us, bool payload);
+
+/* The held handshake to nDPI, in order (it may decide the label on one of them). */
+static void replay_handshake(struct ot_labeler *l, struct ot_flow *f)
+{
+    struct held_handshake *hs = f->ndpi_hs;
+    f->ndpi_hs = NULL;
+    for (unsigned i = 0; i < hs->n && f->ndpi_pkts != NDPI_DONE; i++)
+        inspect(l, f, hs->p[i].l3, hs->p[i].len, hs->p[i].ts_us, false);
+    free(hs);
+}
+
+/* Hold a payload-less TCP packet of a flow nDPI has not seen yet; false: inspect it now. */
+static bool hold_handshake(struct ot_labeler *l, struct ot_flow *f, const struct ot_packet *p)
+{
+    struct held_handshake *hs = f->ndpi_hs;
+    if (f->ndpi)
+        return false;
+    if (!hs && p->l3_caplen <= HS_LEN) {
+        hs = malloc(sizeof(*hs));
+        if (!hs)
+            return false;
+        hs->n = 0;
+        f->ndpi_hs = hs;
+    }
+    if (!hs)
+        return false;
+    if (hs->n == HS_MAX || p->l3_caplen > HS_LEN) {
+        replay_handshake(l, f);
+        return false;
+    }
+    struct hs_packet *h = &hs->p[hs->n++];
+    h->ts_us = p->ts_us;
+    h->len = p->l3_caplen;
+    memcpy(h->l3, p->l3, h->len);
+    return true;
+}
+
+static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, uint32_t caplen,
                     uint64_t ts_us, bool payload)
 {
+    if (f->ndpi_hs) {
+        replay_handshake(l, f);
+        if (f->ndpi_pkts == NDPI_DONE)
+            return;
+    }
     if (!f->ndpi) {
         f->ndpi = calloc(1, SIZEOF_FLOW_STRUCT);
         if (!f->ndpi) {
@@ -207,6 +275,8 @@ void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const s
         h->ts_us = p->ts_us;
         return;
     }
+    if (l->held && !f->parser && p->ip_proto == 6 && p->payload_len == 0 && hold_handshake(l, f, p))
+        return;
     inspect(l, f, p->l3, p->l3_caplen, p->ts_us, p->payload_len > 0);
 }
 
@@ -225,6 +295,8 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
 {
     if (l->held && l->held->f == f)
         release_held(l);
+    if (f->ndpi_hs && f->ndpi_pkts != NDPI_DONE)
+        replay_handshake(l, f);
     if (f->ndpi_pkts == NDPI_DONE || !f->ndpi) {
         release(f);
         return;

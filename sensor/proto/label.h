@@ -9,21 +9,25 @@
  * packet), so by default it sees:
  *   - no flow one of our parsers claimed (DNS, HTTP, SSH, SMB, TLS, ...):
  *     their label would mostly repeat app_proto.  The first payload packet
- *     of a flow is held back until the parsers have seen it, so a claimed
- *     flow costs nDPI only its handshake (ndpi.parsed-flows = yes: all
- *     flows).  TLS was the dearest of them (nDPI renders JA3 strings with
- *     snprintf and walks the certificate again); our TLS parser gives the
- *     detectors the SNI and the certificate names (AnyDesk's self-signed
- *     "CN=AnyDesk Client", which nDPI's TLS.AnyDesk label came from), so
- *     TLS flows go to nDPI only with ndpi.tls-flows = yes (SNI application
- *     names such as "TLS.YouTube", certificate risks);
+ *     of a flow is held back until the parsers have seen it, and so are a
+ *     TCP flow's SYN, SYN-ACK and FIN/RST before it (headers only; they go
+ *     to nDPI, in order, just before the first payload packet or at the
+ *     flow's end), so a claimed flow costs nDPI nothing
+ *     (ndpi.parsed-flows = yes: all flows).  TLS was the dearest of them
+ *     (nDPI renders JA3 strings with snprintf and walks the certificate
+ *     again); our TLS parser gives the detectors the SNI and the
+ *     certificate names (AnyDesk's self-signed "CN=AnyDesk Client", which
+ *     nDPI's TLS.AnyDesk label came from), so TLS flows go to nDPI only with
+ *     ndpi.tls-flows = yes (SNI application names such as "TLS.YouTube",
+ *     certificate risks);
  *   - at most `max_packets` packets of a flow (ndpi.max-packets, default 4),
  *     bare TCP ACKs never.
  * The full-label behaviour of earlier versions: ndpi.parsed-flows = yes,
  * ndpi.max-packets = 12.
  * nDPI's per-flow state (about 700 bytes) is freed as soon as the label is
  * decided, so memory is bounded by the flows still being classified, plus
- * one held packet (64 KiB) per labeler.
+ * one held packet (64 KiB) per labeler and, per TCP flow nDPI has not seen
+ * yet, up to 4 held handshake headers (about 500 bytes, freed with the flow).
  */
 #ifndef OT_SENSOR_LABEL_H
 #define OT_SENSOR_LABEL_H

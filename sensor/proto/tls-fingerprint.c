@@ -42,11 +42,39 @@ static void put_hex16(char *o, uint16_t v)
     o[3] = hexdig[v & 15];
 }
 
+enum { MD_MD5, MD_SHA256 };
+
+/*
+ * The digest implementation, fetched from OpenSSL once and kept: with
+ * EVP_md5() or EVP_sha256(), every EVP_Digest() looks the algorithm up in
+ * the provider store again (about 2,600 instructions, behind a lock), more
+ * than hashing a JA3 string costs.  The fetched object is immutable, like
+ * the CPUID answer core/sha1.c keeps; it lives until the process exits.
+ * When the fetch fails, the implicit lookup is used (same digests, slower).
+ */
+static const EVP_MD *digest(int which)
+{
+    static EVP_MD *fetched[2];
+    EVP_MD *m = __atomic_load_n(&fetched[which], __ATOMIC_ACQUIRE);
+    if (m)
+        return m;
+    m = EVP_MD_fetch(NULL, which == MD_MD5 ? "MD5" : "SHA256", NULL);
+    if (!m)
+        return which == MD_MD5 ? EVP_md5() : EVP_sha256();
+    EVP_MD *expected = NULL;
+    if (!__atomic_compare_exchange_n(&fetched[which], &expected, m, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        EVP_MD_free(m); /* another thread was first */
+        m = expected;
+    }
+    return m;
+}
+
 static int md5_hex(const char *s, size_t n, char out[OT_TLS_MD5_HEX_SIZE])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (EVP_Digest(s, n, md, &mdlen, EVP_md5(), NULL) != 1 || mdlen != 16)
+    if (EVP_Digest(s, n, md, &mdlen, digest(MD_MD5), NULL) != 1 || mdlen != 16)
         return OT_EIO;
     for (unsigned i = 0; i < 16; i++) {
         out[2 * i] = hexdig[md[i] >> 4];
@@ -61,7 +89,7 @@ static int sha256_12(const char *s, size_t n, char out[12])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+    if (EVP_Digest(s, n, md, &mdlen, digest(MD_SHA256), NULL) != 1 || mdlen != 32)
         return OT_EIO;
     for (unsigned i = 0; i < 6; i++) {
         out[2 * i] = hexdig[md[i] >> 4];

@@ -118,8 +118,8 @@ static void test_not_stratum(void **state)
 {
     static const char *const payloads[] = {
         "{\"jsonrpc\": \"2.0\", \"method\": \"echo\", \"params\": [\"Testing!\"], \"id\": 1}\n",
-        "{\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"user\":\"sato\",\"password\":"
-        "\"x\"},\"id\":2}\n",
+        ("{\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"user\":\"sato\",\"password\":"
+         "\"x\"},\"id\":2}\n"),
         "POST /rpc HTTP/1.1\r\nHost: x\r\n\r\n{\"method\":\"mining.subscribe\"}",
         "[{\"method\":\"mining.subscribe\"}]",
         "{\"method\":\"mining.subscribe-later\"}",

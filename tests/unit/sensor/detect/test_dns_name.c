@@ -7,11 +7,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "detect/dns-name.h"
+#include "otasuke/error.h"
 
 static const char *reg(const char *name)
 {
@@ -53,6 +55,29 @@ static void test_suffix(void **state)
     static const char *const list[] = {"a.com", "b.net"};
     assert_int_equal(ot_dn_match_list("x.b.net", 7, list, 2), 1);
     assert_int_equal(ot_dn_match_list("x.c.net", 7, list, 2), -1);
+}
+
+/* The suffix set gives what ot_dn_match_list() gives on the same list, for every name. */
+static void test_suffix_set(void **state)
+{
+    static const char *const list[] = {"b.net", "a.com",   "x.a.com", "A.COM", ".dot.org",
+                                       "local", "y.b.net", "com",     "ab.com"};
+    static const char *const names[] = {
+        "a.com",    "x.a.com", "X.A.Com", "b.a.com", "ba.com", "ab.com",        "q.ab.com",
+        "y.b.net",  "b.net",   "zb.net",  "c.net",   "local",  "printer.local", "x..dot.org",
+        ".dot.org", "dot.org", "",        "com",     "a.com.", "com.example",
+    };
+    struct ot_dn_set *set = calloc(1, sizeof(*set));
+    assert_non_null(set);
+    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+        assert_int_equal(ot_dn_set_add(set, list[i], (int)i), 0);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        assert_int_equal(
+            ot_dn_set_match(set, names[i], strlen(names[i])),
+            ot_dn_match_list(names[i], strlen(names[i]), list, sizeof(list) / sizeof(list[0])));
+    assert_int_equal(ot_dn_set_match(set, "x.a.com", 7), 1); /* the first entry in list order */
+    assert_int_equal(ot_dn_set_add(set, "", 0), OT_EINVAL);
+    free(set);
 }
 
 static void test_ignored(void **state)
@@ -97,9 +122,8 @@ static void test_misc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registered),
-        cmocka_unit_test(test_suffix),
-        cmocka_unit_test(test_ignored),
+        cmocka_unit_test(test_registered), cmocka_unit_test(test_suffix),
+        cmocka_unit_test(test_suffix_set), cmocka_unit_test(test_ignored),
         cmocka_unit_test(test_misc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
