@@ -100,13 +100,24 @@ def req(method, path, body=None, key=None, headers=None, host="localhost", chunk
     elif isinstance(body, str):
         body = body.encode()
     try:
-        if chunked:
-            c.request(method, path, body=iter([body[i:i + 8192] for i in range(0, len(body), 8192)]),
-                      headers=h, encode_chunked=True)
-        else:
-            c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
+        send_error = None
+        try:
+            if chunked:
+                c.request(method, path, body=iter([body[i:i + 8192] for i in range(0, len(body), 8192)]),
+                          headers=h, encode_chunked=True)
+            else:
+                c.request(method, path, body=body, headers=h)
+        except (ssl.SSLError, OSError) as e:
+            # The server may answer (413) and close before the whole body is
+            # sent: the answer is still there to read.
+            send_error = e
+        try:
+            r = c.getresponse()
+            data = r.read()
+        except Exception:
+            if send_error:
+                raise send_error
+            raise
     finally:
         c.close()
     try:
