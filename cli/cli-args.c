@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "core/family.h"
+#include "core/timefmt.h"
 #include "core/util.h"
 #include "otasuke/error.h"
 
@@ -247,17 +248,6 @@ static bool digits_at(const char *p, int n, int *v)
     return true;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), no time zone involved. */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Seconds since the epoch → "YYYY-MM-DDTHH:MM:SSZ". */
 static int format_utc(int64_t t, char *out, size_t len)
 {
@@ -312,7 +302,7 @@ static int parse_date(const char *s, int64_t *t)
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (mo == 2 && d == 29 && !leap)
         return OT_EINVAL;
-    *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+    *t = ot_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
     return OT_OK;
 }
 

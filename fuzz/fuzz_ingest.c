@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api/ingest.h"
+#include "core/timefmt.h"
 #include "otasuke/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,6 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     l.max_rejects = 2;
     run(text, size, &l);
     int64_t us;
-    ot_ingest_parse_time(text, size < 40 ? size : 40, &us);
+    ot_rfc3339_parse(text, size < 40 ? size : 40, &us);
     return 0;
 }

@@ -1,6 +1,7 @@
 #ifndef OT_CORE_TIMEFMT_H
 #define OT_CORE_TIMEFMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,16 @@ struct ot_timefmt {
 
 void ot_timefmt_init(struct ot_timefmt *tf);
 size_t ot_timefmt_us(struct ot_timefmt *tf, uint64_t us, char *out);
+
+/*
+ * RFC 3339 date-time ("2024-01-02T03:04:05Z", fraction up to 9 digits,
+ * offset Z or +HH:MM) into microseconds since the epoch, UTC.  Also takes
+ * the offset without a colon ("+0000"), which Suricata's EVE and our sensor
+ * write.  A leap second (:60) counts as 59.999999.  false when s[0..n) is
+ * not one.  The one parser for event times (server ingest, triage).
+ */
+bool ot_rfc3339_parse(const char *s, size_t n, int64_t *us /* OUT */);
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t ot_days_from_civil(int y, int m, int d);
 
 #endif

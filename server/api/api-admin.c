@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/timefmt.h"
 #include "api/ingest.h"
 #include "core/family.h"
 #include "core/util.h"
@@ -491,7 +492,7 @@ void ot_api_h_funnel(struct ot_api *api, struct ot_req *rq)
     if (!ot_api_query_id(rq, "customer", &customer))
         return;
     const char *s = rq->query ? rq->query(rq->ctx, "since") : NULL;
-    if (s && !ot_ingest_parse_time(s, strlen(s), &since)) {
+    if (s && !ot_rfc3339_parse(s, strlen(s), &since)) {
         ot_api_error(rq, 400, "since must be an RFC 3339 time");
         return;
     }

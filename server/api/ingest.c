@@ -5,6 +5,7 @@
  * cheap checks (length, nesting) passed.
  */
 #include "api/ingest.h"
+#include "core/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,101 +66,6 @@ unsigned ot_ingest_json_depth(const char *p, size_t n, unsigned stop_after)
         }
     }
     return max;
-}
-
-/* n decimal digits at s into *v; false when one is not a digit. */
-static bool digits(const char *s, size_t n, int *v)
-{
-    int x = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        x = x * 10 + (s[i] - '0');
-    }
-    *v = x;
-    return true;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return dm[m - 1];
-}
-
-/* See ingest.h.  Leap second 60 is accepted and counted as 59.999999. */
-bool ot_ingest_parse_time(const char *s, size_t n, int64_t *us)
-{
-    int y, mo, d, h, mi, sec;
-    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-        s[16] != ':')
-        return false;
-    if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-        !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
-        return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
-        return false;
-    size_t i = 19;
-    int64_t frac = 0;
-    if (i < n && s[i] == '.') {
-        size_t nd = 0;
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            if (nd < 6)
-                frac = frac * 10 + (s[i] - '0');
-            nd++;
-            i++;
-        }
-        if (nd == 0 || nd > 9)
-            return false;
-        for (size_t k = nd; k < 6; k++)
-            frac *= 10;
-    }
-    int64_t off = 0;
-    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
-        int oh, om;
-        int sign = s[i] == '-' ? -1 : 1;
-        i++;
-        if (n - i == 5 && s[i + 2] == ':') {
-            if (!digits(s + i, 2, &oh) || !digits(s + i + 3, 2, &om))
-                return false;
-            i += 5;
-        } else if (n - i == 4) {
-            if (!digits(s + i, 2, &oh) || !digits(s + i + 2, 2, &om))
-                return false;
-            i += 4;
-        } else {
-            return false;
-        }
-        if (oh > 23 || om > 59)
-            return false;
-        off = sign * (int64_t)(oh * 60 + om) * 60;
-    } else {
-        return false;
-    }
-    if (i != n)
-        return false;
-    if (sec == 60) {
-        sec = 59;
-        frac = 999999;
-    }
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-    *us = t * 1000000 + frac;
-    return true;
 }
 
 /* Records a rejected line; beyond max_rejects only the count grows. */
@@ -252,7 +158,7 @@ static int parse_line(struct ot_ingest_batch *b, const struct ot_ingest_limits *
         why = "event_type must be 1 to 64 bytes";
     } else if (!json_is_string(ts)) {
         why = "timestamp missing or not a string";
-    } else if (!ot_ingest_parse_time(json_string_value(ts), json_string_length(ts), &e.ts)) {
+    } else if (!ot_rfc3339_parse(json_string_value(ts), json_string_length(ts), &e.ts)) {
         why = "timestamp is not RFC 3339";
     }
     if (why)

@@ -61,13 +61,6 @@ int ot_ingest_parse(const char *buf, size_t len, const struct ot_ingest_limits *
                     struct ot_ingest_batch *b);
 void ot_ingest_batch_free(struct ot_ingest_batch *b);
 
-/*
- * RFC 3339 date-time ("2024-01-02T03:04:05Z", fraction up to 9 digits,
- * offset Z or +HH:MM) into microseconds since the epoch, UTC.  Also takes
- * the offset without a colon ("+0000"), which Suricata's EVE and our sensor
- * write.  false when s[0..n) is not one.
- */
-bool ot_ingest_parse_time(const char *s, size_t n, int64_t *us /* OUT */);
 
 /* Nesting depth of the JSON text p[0..n) (brackets outside strings), for the pre-check. */
 unsigned ot_ingest_json_depth(const char *p, size_t n, unsigned stop_after);

@@ -9,6 +9,7 @@
 #include "otasuke/error.h"
 #include "triage/triage.h"
 #include "triage/triage-int.h"
+#include "core/timefmt.h"
 #include "core/util.h"
 
 #define DAYS(n) ((int64_t)(n)*OT_TRIAGE_DAY_US)
@@ -105,97 +106,10 @@ void ot_triage_entity_pick(const struct ot_triage_family *f, const struct ot_hom
 
 /* ---- time ---- */
 
-/* Reads exactly n digits at *p into *v and moves *p past them. */
-static bool digits(const char **p, int n, int *v)
-{
-    int x = 0;
-
-    for (int i = 0; i < n; i++) {
-        char c = (*p)[i];
-        if (c < '0' || c > '9')
-            return false;
-        x = x * 10 + (c - '0');
-    }
-    *p += n;
-    *v = x;
-    return true;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* RFC 3339 (with Suricata's "+0000" offsets too) into microseconds since the epoch. */
 int ot_triage_parse_time(const char *s, int64_t *us)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-    int64_t frac = 0;
-    const char *p = s;
-
-    if (!s)
-        return OT_EINVAL;
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d))
-        return OT_EINVAL;
-    if (*p != 'T' && *p != 't')
-        return OT_EINVAL;
-    p++;
-    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
-        !digits(&p, 2, &sec))
-        return OT_EINVAL;
-    if (*p == '.') {
-        int n = 0;
-        p++;
-        while (*p >= '0' && *p <= '9') {
-            if (n < 6) {
-                frac = frac * 10 + (*p - '0');
-                n++;
-            }
-            p++;
-        }
-        if (n == 0)
-            return OT_EINVAL;
-        for (; n < 6; n++)
-            frac *= 10;
-    }
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        sign = *p++ == '-' ? -1 : 1;
-        if (!digits(&p, 2, &oh))
-            return OT_EINVAL;
-        if (*p == ':')
-            p++;
-        if (!digits(&p, 2, &om))
-            return OT_EINVAL;
-    } else {
-        return OT_EINVAL;
-    }
-    if (*p != '\0')
-        return OT_EINVAL;
-    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
-        return OT_EINVAL;
-    if (d > mdays[mo - 1] + (mo == 2 && leap(y)))
-        return OT_EINVAL;
-    if (sec == 60)
-        sec = 59; /* a leap second is kept in its minute */
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    t -= (int64_t)sign * (oh * 3600 + om * 60);
-    *us = t * 1000000 + frac;
-    return 0;
+    return s && ot_rfc3339_parse(s, strlen(s), us) ? 0 : OT_EINVAL;
 }
 
 /* ---- reading an alert ---- */

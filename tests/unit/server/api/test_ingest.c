@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "api/ingest.h"
+#include "core/timefmt.h"
 #include "otasuke/error.h"
 
 #define GOOD(id)                                                                                   \
@@ -188,7 +189,7 @@ static void test_limits(void **state)
 static void test_time(void **state)
 {
     int64_t t;
-#define T(s) ot_ingest_parse_time(s, strlen(s), &t)
+#define T(s) ot_rfc3339_parse(s, strlen(s), &t)
     assert_true(T("1970-01-01T00:00:00Z"));
     assert_true(t == 0);
     assert_true(T("2024-01-02T03:04:05.123456+0000"));
