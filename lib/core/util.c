@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "otasuke/error.h"
 
@@ -88,5 +89,23 @@ int ot_parse_bool(const char *v, bool *out)
         *out = false;
     else
         return OT_EINVAL;
+    return OT_OK;
+}
+
+int ot_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return OT_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
     return OT_OK;
 }

@@ -19,6 +19,12 @@ int ot_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out /* OUT
 int ot_parse_size(const char *s, uint64_t *out /* OUT */);
 /* Copy with truncation; always NUL-terminates when cap > 0. Returns false if truncated. */
 bool ot_strlcpy(char *dst, const char *src, size_t cap);
+/*
+ * Writes all len bytes of buf to fd, retrying on EINTR and short writes.
+ * OT_OK, or OT_EIO with errno from the failing write(2) (a write of 0
+ * bytes counts as a failure, so a stuck descriptor cannot spin).
+ */
+int ot_write_all(int fd, const void *buf, size_t len);
 /* "yes"/"true"/"on"/"1" or "no"/"false"/"off"/"0" into *out; OT_EINVAL for anything else. */
 int ot_parse_bool(const char *v, bool *out);
 /* Case-insensitive prefix test over a byte buffer. */

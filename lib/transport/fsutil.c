@@ -9,24 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "otasuke/error.h"
-
-/* Write all of buf to fd, retrying on EINTR and short writes. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return OT_EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return OT_OK;
-}
 
 int ot_dir_sync(const char *dir)
 {
@@ -67,7 +51,7 @@ int ot_file_replace(const char *dir, const char *name, const void *data, size_t 
     if (fd < 0)
         return OT_EIO;
     /* O_CREAT applies the umask and keeps an old file's mode: set it exactly. */
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != OT_OK || fsync(fd) != 0)
+    if (fchmod(fd, mode) != 0 || ot_write_all(fd, data, len) != OT_OK || fsync(fd) != 0)
         goto out_fail;
     if (close(fd) != 0) {
         fd = -1;

@@ -98,21 +98,6 @@ static bool seg_name(const char *name, uint64_t *seq)
     return ot_parse_u64(digits, 0, UINT64_MAX, seq) == OT_OK;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return OT_EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return OT_OK;
-}
-
 /*
  * Move the append buffer into the append segment (caller holds mu).  On a
  * write error the buffer is kept: a later flush tries again.  A short write
@@ -123,7 +108,7 @@ static int flush_locked(struct ot_spool *sp)
 {
     if (sp->buflen == 0)
         return OT_OK;
-    if (sp->wfd < 0 || write_all(sp->wfd, sp->buf, sp->buflen) != OT_OK) {
+    if (sp->wfd < 0 || ot_write_all(sp->wfd, sp->buf, sp->buflen) != OT_OK) {
         sp->st.write_errors++;
         return OT_EIO;
     }
@@ -268,7 +253,7 @@ int ot_spool_append(struct ot_spool *sp, const char *line, size_t len)
         }
         memcpy(tmp, line, len);
         tmp[len] = '\n';
-        rc = write_all(sp->wfd, tmp, len + 1);
+        rc = ot_write_all(sp->wfd, tmp, len + 1);
         free(tmp);
         if (rc != OT_OK) {
             sp->st.write_errors++;

@@ -463,20 +463,6 @@ int ot_assets_format_state(struct ot_assets *as, const char **out, size_t *len)
     return OT_OK;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* fsync the folder holding `path`, so the rename itself is durable. */
 static void sync_dir(const char *path)
 {
@@ -510,7 +496,7 @@ static int replace_file(const char *path, const char *text, size_t len, const ch
         return -1;
     int rc = -1;
     *what = "writing";
-    if (write_all(fd, text, len) == 0) {
+    if (ot_write_all(fd, text, len) == OT_OK) {
         *what = "fsync";
         if (fsync(fd) == 0)
             rc = 0;

@@ -104,19 +104,11 @@ int ot_eve_open(struct ot_eve *e, const struct ot_eve_config *cfg)
 
 static int write_all(struct ot_eve *e, const char *p, size_t n)
 {
-    while (n) {
-        ssize_t w = write(e->fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (e->stats.write_errors++ == 0)
-                ot_err("writing events failed: %s", strerror(errno));
-            return OT_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return OT_OK;
+    if (ot_write_all(e->fd, p, n) == OT_OK)
+        return OT_OK;
+    if (e->stats.write_errors++ == 0)
+        ot_err("writing events failed: %s", strerror(errno));
+    return OT_EIO;
 }
 
 int ot_eve_flush(struct ot_eve *e)
