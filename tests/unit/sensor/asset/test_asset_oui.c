@@ -2,7 +2,8 @@
  * OUI registry: CSV (quoted fields, fields spanning lines, the header), the
  * text listing (MA-L lines and MA-M/MA-S ranges), longest-prefix lookup,
  * names stored once, bad records counted, multicast and local MACs, missing
- * files, and the real ieee-data registry when installed (load time and
+ * files, record shapes that the quick CSV path must hand to the general one,
+ * many names, and the real ieee-data registry when installed (load time and
  * memory printed).
  */
 #include <setjmp.h>
@@ -167,6 +168,108 @@ static void test_long_name(void **unused)
     ot_oui_free(o);
 }
 
+/*
+ * Record shapes around the quick parser: each must give what the general CSV
+ * parser gives (CRs dropped from plain fields, kept in quoted ones; quotes,
+ * line ends and short records handled by the general parser).
+ */
+static void test_csv_shapes(void **unused)
+{
+    static const char csv[] =
+        "Registry,Assignment,Organization Name,Organization Address\r\n"
+        "MA-L,101111,Beta,x\r\n"
+        "MA-L,202222,Gamma,x\r\n"
+        "MA-L,202222,Beta,x\r\n"                   /* repeated: the name stored first wins */
+        "MA-L,303333,Fo\ro Inc,addr\r\n"           /* CR inside a plain name: dropped */
+        "MA-L,303334,\rLead,addr\r\n"              /* leading CR: dropped */
+        "MA-L,404444,\"A\rB\",x\r\n"               /* CR inside quotes: kept */
+        "MA-L,404445,Tab\tInside,x\r\n"            /* a tab inside: kept */
+        "MA-L,505555,Multi,\"a \"\"b\"\"\nc\"\r\n" /* quoted address: "" and a line end */
+        "MA-L,505556,Next,\"x\"\r\n"
+        "MA-L,606666,Short\r\n" /* three fields */
+        "MA-L,606667,\"Short Quoted\"\r\n"
+        "MA-L,707777,Inch,12\" screen\r\n" /* a quote inside a plain address */
+        "MA-L,707778,\"Co, \"\"X\"\"\",y\r\n"
+        "MA-L,808888,Five,a,b,c\r\n"
+        "MA-L,12345678,Eight Digits,x\r\n" /* bad: 8 digits */
+        "MA-L,00227 ,Space,x\r\n"          /* bad: not hex */
+        "MA-L,A8CDEF,   ,x\r\n"            /* bad: blank name */
+        "MA-L,A8CDE0,\"\",x\r\n"           /* bad: empty name */
+        "\r\n"
+        "MA-M,A8CDEF1,  Trimmed  ,x\r\n"
+        "MA-S,A8CDEF123,Small,x\r\n"
+        "MA-L,909999,Open,\"never closed";
+    struct ot_oui_src src = {csv, sizeof(csv) - 1, true};
+    struct ot_oui *o;
+    assert_int_equal(ot_oui_load_buffers(&src, 1, &o), OT_OK);
+    assert_string_equal(look(o, 0x101111000000ull), "Beta");
+    assert_string_equal(look(o, 0x202222000000ull), "Beta");
+    assert_ptr_equal(look(o, 0x101111000000ull), look(o, 0x202222000000ull));
+    assert_string_equal(look(o, 0x303333000000ull), "Foo Inc");
+    assert_string_equal(look(o, 0x303334000000ull), "Lead");
+    assert_string_equal(look(o, 0x404444000000ull), "A\rB");
+    assert_string_equal(look(o, 0x404445000000ull), "Tab\tInside");
+    assert_string_equal(look(o, 0x505555000000ull), "Multi");
+    assert_string_equal(look(o, 0x505556000000ull), "Next");
+    assert_string_equal(look(o, 0x606666000000ull), "Short");
+    assert_string_equal(look(o, 0x606667000000ull), "Short Quoted");
+    assert_string_equal(look(o, 0x707777000000ull), "Inch");
+    assert_string_equal(look(o, 0x707778000000ull), "Co, \"X\"");
+    assert_string_equal(look(o, 0x808888000000ull), "Five");
+    assert_string_equal(look(o, 0xa8cdef100000ull), "Trimmed");
+    assert_string_equal(look(o, 0xa8cdef123000ull), "Small");
+    assert_null(look(o, 0xa8cdef000000ull));
+    assert_string_equal(look(o, 0x909999000000ull), "Open");
+    const struct ot_oui_stats *st = ot_oui_stats(o);
+    assert_int_equal(st->ma_l, 14); /* 202222 once */
+    assert_int_equal(st->ma_m, 1);
+    assert_int_equal(st->ma_s, 1);
+    assert_int_equal(st->bad_records, 4);
+    ot_oui_free(o);
+}
+
+/* A NUL inside a name (plain or quoted) makes the record bad. */
+static void test_csv_nul(void **unused)
+{
+    static const char csv[] = "MA-L,101111,Nu\0l,x\n"
+                              "MA-L,202222,\"Q\0uoted\",x\n"
+                              "MA-L,303333,Fine,x\n";
+    struct ot_oui_src src = {csv, sizeof(csv) - 1, true};
+    struct ot_oui *o;
+    assert_int_equal(ot_oui_load_buffers(&src, 1, &o), OT_OK);
+    assert_null(look(o, 0x101111000000ull));
+    assert_null(look(o, 0x202222000000ull));
+    assert_string_equal(look(o, 0x303333000000ull), "Fine");
+    assert_int_equal(ot_oui_stats(o)->bad_records, 2);
+    ot_oui_free(o);
+}
+
+/* Many names: the name set grows past its first size; each name stored once. */
+static void test_many_names(void **unused)
+{
+    enum { N = 20000 };
+    size_t cap = (size_t)N * 40, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (unsigned i = 0; i < N; i++) /* plain and quoted names in turn */
+        len += (size_t)snprintf(buf + len, cap - len,
+                                i % 2 ? "MA-L,%06X,\"Vendor %u\",x\n" : "MA-L,%06X,Vendor %u,x\n",
+                                i, i % 7000);
+    struct ot_oui_src src = {buf, len, true};
+    struct ot_oui *o;
+    assert_int_equal(ot_oui_load_buffers(&src, 1, &o), OT_OK);
+    const struct ot_oui_stats *st = ot_oui_stats(o);
+    assert_int_equal(st->ma_l, N);
+    for (unsigned i = 0; i < N; i += 97) {
+        char want[32];
+        snprintf(want, sizeof(want), "Vendor %u", i % 7000);
+        assert_string_equal(look(o, (uint64_t)i << 24), want);
+    }
+    assert_ptr_equal(look(o, 5ull << 24), look(o, 7005ull << 24));
+    ot_oui_free(o);
+    free(buf);
+}
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -224,9 +327,11 @@ static void test_real_registry(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv),       cmocka_unit_test(test_group_and_local),
-        cmocka_unit_test(test_txt),       cmocka_unit_test(test_empty_and_missing),
-        cmocka_unit_test(test_long_name), cmocka_unit_test(test_real_registry),
+        cmocka_unit_test(test_csv),           cmocka_unit_test(test_group_and_local),
+        cmocka_unit_test(test_txt),           cmocka_unit_test(test_empty_and_missing),
+        cmocka_unit_test(test_long_name),     cmocka_unit_test(test_csv_shapes),
+        cmocka_unit_test(test_csv_nul),       cmocka_unit_test(test_many_names),
+        cmocka_unit_test(test_real_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
