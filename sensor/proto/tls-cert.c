@@ -42,6 +42,7 @@
 
 #include "core/json.h"
 #include "core/sha1.h"
+#include "core/util.h"
 #include "otasuke/error.h"
 
 /* Serial numbers are at most 20 bytes by RFC 5280; longer ones are cut. */
@@ -117,6 +118,18 @@ static bool tlv_peek(const struct rd *r, struct tlv *t)
 {
     const uint8_t *p = r->p;
     size_t max = r->n, o = 0;
+    if (max >= 2 && (p[0] & 0x1f) != 0x1f && !(p[1] & 0x80)) {
+        /* Most headers: a low tag number and a short-form length. */
+        if (p[1] > max - 2)
+            return false;
+        t->cls = p[0] & 0xc0;
+        t->cons = (p[0] & 0x20) != 0;
+        t->tag = p[0] & 0x1f;
+        t->v = p + 2;
+        t->len = p[1];
+        t->hdr = 2;
+        return true;
+    }
     if (max == 0)
         return false;
     uint8_t b = p[o++];
@@ -460,11 +473,77 @@ static bool put_value(struct sbuf *s, const struct tlv *t)
  * The attribute types that appear in X.500 names (X.520 2.5.4.*, PKCS #9
  * 1.2.840.113549.1.9.*, the pilot/COSINE 0.9.2342.19200300.100.1.* such as
  * UID and DC, and the EV jurisdiction fields 1.3.6.1.4.1.311.60.2.1.*) with
- * the short names OpenSSL 3.0 prints for them, sorted by length then bytes
- * for a binary search.  Any other OID in a name is printed in dotted form;
- * OpenSSL would print its name for OIDs it knows from other arcs, which
- * only mutated certificates have in their names.
+ * the short names OpenSSL 3.0 prints for them.  Any other OID in a name is
+ * printed in dotted form; OpenSSL would print its name for OIDs it knows
+ * from other arcs, which only mutated certificates have in their names.
+ *
+ * X.520 types, nearly every attribute of a real name, are looked up by the
+ * last byte of their 3-byte encoding (55 04 xx); the others are sorted by
+ * length then bytes for a binary search.
  */
+/* clang-format off */
+static const char *const x520_names[] = {
+    [0x03] = "CN",
+    [0x04] = "SN",
+    [0x05] = "serialNumber",
+    [0x06] = "C",
+    [0x07] = "L",
+    [0x08] = "ST",
+    [0x09] = "street",
+    [0x0a] = "O",
+    [0x0b] = "OU",
+    [0x0c] = "title",
+    [0x0d] = "description",
+    [0x0e] = "searchGuide",
+    [0x0f] = "businessCategory",
+    [0x10] = "postalAddress",
+    [0x11] = "postalCode",
+    [0x12] = "postOfficeBox",
+    [0x13] = "physicalDeliveryOfficeName",
+    [0x14] = "telephoneNumber",
+    [0x15] = "telexNumber",
+    [0x16] = "teletexTerminalIdentifier",
+    [0x17] = "facsimileTelephoneNumber",
+    [0x18] = "x121Address",
+    [0x19] = "internationaliSDNNumber",
+    [0x1a] = "registeredAddress",
+    [0x1b] = "destinationIndicator",
+    [0x1c] = "preferredDeliveryMethod",
+    [0x1d] = "presentationAddress",
+    [0x1e] = "supportedApplicationContext",
+    [0x1f] = "member",
+    [0x20] = "owner",
+    [0x21] = "roleOccupant",
+    [0x22] = "seeAlso",
+    [0x23] = "userPassword",
+    [0x24] = "userCertificate",
+    [0x25] = "cACertificate",
+    [0x26] = "authorityRevocationList",
+    [0x27] = "certificateRevocationList",
+    [0x28] = "crossCertificatePair",
+    [0x29] = "name",
+    [0x2a] = "GN",
+    [0x2b] = "initials",
+    [0x2c] = "generationQualifier",
+    [0x2d] = "x500UniqueIdentifier",
+    [0x2e] = "dnQualifier",
+    [0x2f] = "enhancedSearchGuide",
+    [0x30] = "protocolInformation",
+    [0x31] = "distinguishedName",
+    [0x32] = "uniqueMember",
+    [0x33] = "houseIdentifier",
+    [0x34] = "supportedAlgorithms",
+    [0x35] = "deltaRevocationList",
+    [0x36] = "dmdName",
+    [0x41] = "pseudonym",
+    [0x48] = "role",
+    [0x61] = "organizationIdentifier",
+    [0x62] = "c3",
+    [0x63] = "n3",
+    [0x64] = "dnsName",
+};
+/* clang-format on */
+
 struct oid_name {
     uint8_t len;
     const char *der;
@@ -473,64 +552,6 @@ struct oid_name {
 
 /* clang-format off */
 static const struct oid_name oid_names[] = {
-    {3, "\x55\x04\x03", "CN"},
-    {3, "\x55\x04\x04", "SN"},
-    {3, "\x55\x04\x05", "serialNumber"},
-    {3, "\x55\x04\x06", "C"},
-    {3, "\x55\x04\x07", "L"},
-    {3, "\x55\x04\x08", "ST"},
-    {3, "\x55\x04\x09", "street"},
-    {3, "\x55\x04\x0a", "O"},
-    {3, "\x55\x04\x0b", "OU"},
-    {3, "\x55\x04\x0c", "title"},
-    {3, "\x55\x04\x0d", "description"},
-    {3, "\x55\x04\x0e", "searchGuide"},
-    {3, "\x55\x04\x0f", "businessCategory"},
-    {3, "\x55\x04\x10", "postalAddress"},
-    {3, "\x55\x04\x11", "postalCode"},
-    {3, "\x55\x04\x12", "postOfficeBox"},
-    {3, "\x55\x04\x13", "physicalDeliveryOfficeName"},
-    {3, "\x55\x04\x14", "telephoneNumber"},
-    {3, "\x55\x04\x15", "telexNumber"},
-    {3, "\x55\x04\x16", "teletexTerminalIdentifier"},
-    {3, "\x55\x04\x17", "facsimileTelephoneNumber"},
-    {3, "\x55\x04\x18", "x121Address"},
-    {3, "\x55\x04\x19", "internationaliSDNNumber"},
-    {3, "\x55\x04\x1a", "registeredAddress"},
-    {3, "\x55\x04\x1b", "destinationIndicator"},
-    {3, "\x55\x04\x1c", "preferredDeliveryMethod"},
-    {3, "\x55\x04\x1d", "presentationAddress"},
-    {3, "\x55\x04\x1e", "supportedApplicationContext"},
-    {3, "\x55\x04\x1f", "member"},
-    {3, "\x55\x04\x20", "owner"},
-    {3, "\x55\x04\x21", "roleOccupant"},
-    {3, "\x55\x04\x22", "seeAlso"},
-    {3, "\x55\x04\x23", "userPassword"},
-    {3, "\x55\x04\x24", "userCertificate"},
-    {3, "\x55\x04\x25", "cACertificate"},
-    {3, "\x55\x04\x26", "authorityRevocationList"},
-    {3, "\x55\x04\x27", "certificateRevocationList"},
-    {3, "\x55\x04\x28", "crossCertificatePair"},
-    {3, "\x55\x04\x29", "name"},
-    {3, "\x55\x04\x2a", "GN"},
-    {3, "\x55\x04\x2b", "initials"},
-    {3, "\x55\x04\x2c", "generationQualifier"},
-    {3, "\x55\x04\x2d", "x500UniqueIdentifier"},
-    {3, "\x55\x04\x2e", "dnQualifier"},
-    {3, "\x55\x04\x2f", "enhancedSearchGuide"},
-    {3, "\x55\x04\x30", "protocolInformation"},
-    {3, "\x55\x04\x31", "distinguishedName"},
-    {3, "\x55\x04\x32", "uniqueMember"},
-    {3, "\x55\x04\x33", "houseIdentifier"},
-    {3, "\x55\x04\x34", "supportedAlgorithms"},
-    {3, "\x55\x04\x35", "deltaRevocationList"},
-    {3, "\x55\x04\x36", "dmdName"},
-    {3, "\x55\x04\x41", "pseudonym"},
-    {3, "\x55\x04\x48", "role"},
-    {3, "\x55\x04\x61", "organizationIdentifier"},
-    {3, "\x55\x04\x62", "c3"},
-    {3, "\x55\x04\x63", "n3"},
-    {3, "\x55\x04\x64", "dnsName"},
     {9, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", "Email"},
     {9, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x02", "unstructuredName"},
     {9, "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03", "contentType"},
@@ -607,7 +628,9 @@ static int oid_cmp(const uint8_t *d, size_t n, const struct oid_name *e)
 
 static const char *oid_short_name(const uint8_t *d, size_t n)
 {
-    size_t lo = 0, hi = sizeof(oid_names) / sizeof(oid_names[0]);
+    if (n == 3 && d[0] == 0x55 && d[1] == 0x04)
+        return d[2] < OT_ARRAY_SIZE(x520_names) ? x520_names[d[2]] : NULL;
+    size_t lo = 0, hi = OT_ARRAY_SIZE(oid_names);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = oid_cmp(d, n, &oid_names[mid]);

@@ -5,6 +5,7 @@
  * the probe.  Every input is built here byte by byte; the certificates are
  * made at run time with OpenSSL.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -817,6 +818,230 @@ static void test_ja4_rules(void **st)
     free(e);
 }
 
+/* ---- fingerprints against a reference ---------------------------------------- */
+
+/* The first `nhex` lower-case hex digits of a one-shot EVP digest of s. */
+static void ref_digest(const EVP_MD *md, const char *s, size_t n, char *hex, size_t nhex)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    assert_int_equal(EVP_Digest(s, n, d, &len, md, NULL), 1);
+    assert_true(nhex <= 2 * (size_t)len);
+    for (size_t i = 0; i < nhex; i++)
+        hex[i] = "0123456789abcdef"[i % 2 ? d[i / 2] & 15 : d[i / 2] >> 4];
+    hex[nhex] = '\0';
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* JA4's hashed text of a list: "xxxx,yyyy", without GREASE (and SNI and ALPN), sorted or not. */
+static size_t ref_list(char *o, const uint16_t *v, size_t n, bool sort, bool skip_sni_alpn)
+{
+    uint16_t *k = malloc((n + 1) * sizeof(*k));
+    size_t m = 0, len = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!ot_tls_is_grease(v[i]) && !(skip_sni_alpn && (v[i] == 0x0000 || v[i] == 0x0010)))
+            k[m++] = v[i];
+    if (sort)
+        qsort(k, m, sizeof(*k), cmp_u16);
+    for (size_t i = 0; i < m; i++)
+        len += (size_t)sprintf(o + len, "%s%04x", i ? "," : "", k[i]);
+    free(k);
+    return len;
+}
+
+static void be16_list(uint8_t *o, const uint16_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        o[2 * i] = (uint8_t)(v[i] >> 8);
+        o[2 * i + 1] = (uint8_t)v[i];
+    }
+}
+
+/*
+ * JA4 of long lists, in random order with duplicates and GREASE: short
+ * lists, lists around the size where the sort changes method, and lists too
+ * long for the stack scratch, each against qsort and a fresh EVP digest.
+ */
+static void test_ja4_long_lists(void **st)
+{
+    (void)st;
+    static const size_t sizes[] = {0, 1, 2, 15, 46, 47, 48, 49, 64, 100, 250, 1000, 5000};
+    uint32_t seed = 12345;
+    for (size_t si = 0; si < OT_ARRAY_SIZE(sizes); si++) {
+        size_t n = sizes[si];
+        uint16_t *c = malloc((n + 1) * sizeof(*c)), *x = malloc((n + 1) * sizeof(*x));
+        uint16_t sig[40];
+        uint8_t *cw = malloc(2 * n + 2), sw[2 * sizeof(sig) / sizeof(sig[0])];
+        struct bb *e = calloc(1, sizeof(*e));
+        char *text = malloc(10 * n + 500), want[13];
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            c[i] = (uint16_t)(seed >> 8);
+            if (i % 7 == 3)
+                c[i] = 0x3a3a; /* GREASE */
+            if (i % 11 == 5)
+                c[i] = c[i / 2]; /* a duplicate */
+            x[i] = (uint16_t)(c[i] ^ 0x5555);
+            if (i % 13 == 1)
+                x[i] = (uint16_t)(i % 2 ? 0x0000 : 0x0010); /* SNI, ALPN */
+        }
+        for (size_t i = 0; i < OT_ARRAY_SIZE(sig); i++)
+            sig[i] = (uint16_t)(0x0800 + 7 * (OT_ARRAY_SIZE(sig) - i));
+        sig[3] = 0xdada;
+        be16_list(cw, c, n);
+        be16_list(sw, sig, OT_ARRAY_SIZE(sig));
+        for (size_t i = 0; i < n && e->n + 4 <= sizeof(e->b); i++)
+            ext(e, x[i], NULL, 0);
+        struct ot_tls_hello h;
+        memset(&h, 0, sizeof(h));
+        h.version = 0x0303;
+        h.ciphers = cw;
+        h.n_ciphers = n;
+        h.exts = e->b;
+        h.exts_len = e->n;
+        h.sigalgs = sw;
+        h.n_sigalgs = OT_ARRAY_SIZE(sig);
+        char out[OT_TLS_JA4_SIZE];
+        assert_int_equal(ot_tls_ja4(&h, out), 0);
+        assert_int_equal(strlen(out), OT_TLS_JA4_SIZE - 1);
+
+        size_t len = ref_list(text, c, n, true, false);
+        if (len)
+            ref_digest(EVP_sha256(), text, len, want, 12);
+        else
+            strcpy(want, "000000000000");
+        assert_memory_equal(out + 11, want, 12);
+
+        len = ref_list(text, x, n, true, true);
+        if (len) {
+            text[len++] = '_';
+            len += ref_list(text + len, sig, OT_ARRAY_SIZE(sig), false, false);
+            ref_digest(EVP_sha256(), text, len, want, 12);
+        } else {
+            strcpy(want, "000000000000");
+        }
+        assert_memory_equal(out + 24, want, 12);
+        free(c);
+        free(x);
+        free(cw);
+        free(e);
+        free(text);
+    }
+}
+
+/* JA3 and JA3S decimal lists: every digit count, GREASE left out, against a fresh MD5. */
+static void test_ja3_decimal(void **st)
+{
+    (void)st;
+    static const uint16_t ciphers[] = {0x0000, 0x0009, 0x000a, 0x0063, 0x0064, 0x03e7,
+                                       0x03e8, 0x0a0a, 0x270f, 0x2710, 0xffff, 0xfafa};
+    static const uint16_t groups[] = {0x001d, 0x2a2a, 0x0017, 0x0100};
+    static const uint8_t formats[] = {0, 1, 255};
+    uint8_t cw[sizeof(ciphers)], gw[sizeof(groups)];
+    be16_list(cw, ciphers, OT_ARRAY_SIZE(ciphers));
+    be16_list(gw, groups, OT_ARRAY_SIZE(groups));
+    struct bb *e = calloc(1, sizeof(*e));
+    ext(e, 0x1a1a, NULL, 0);
+    ext(e, 0x0005, "ab", 2);
+    ext(e, 0xff01, NULL, 0);
+    ext(e, 0x0000, NULL, 0);
+    struct ot_tls_hello h;
+    memset(&h, 0, sizeof(h));
+    h.version = 0x0303;
+    h.ciphers = cw;
+    h.n_ciphers = OT_ARRAY_SIZE(ciphers);
+    h.exts = e->b;
+    h.exts_len = e->n;
+    h.groups = gw;
+    h.n_groups = OT_ARRAY_SIZE(groups);
+    h.point_formats = formats;
+    h.n_point_formats = OT_ARRAY_SIZE(formats);
+    char *str = NULL, md5[OT_TLS_MD5_HEX_SIZE], want[OT_TLS_MD5_HEX_SIZE];
+    assert_int_equal(ot_tls_ja3(&h, &str, md5), 0);
+    static const char ja3[] =
+        "771,0-9-10-99-100-999-1000-9999-10000-65535,5-65281-0,29-23-256,0-1-255";
+    assert_string_equal(str, ja3);
+    ref_digest(EVP_md5(), ja3, strlen(ja3), want, 32);
+    assert_string_equal(md5, want);
+    free(str);
+
+    assert_int_equal(ot_tls_ja3s(0x0301, 0xc02f, e->b, e->n, &str, md5), 0);
+    assert_string_equal(str, "769,49199,5-65281-0");
+    ref_digest(EVP_md5(), str, strlen(str), want, 32);
+    assert_string_equal(md5, want);
+    free(str);
+    assert_int_equal(ot_tls_ja3s(0x0303, 0x0005, NULL, 0, &str, md5), 0);
+    assert_string_equal(str, "771,5,");
+    free(str);
+    free(e);
+}
+
+/* The JA3 hash and JA4 of a hello with FoxIO's ciphers, computed `times` times over. */
+struct fp_run {
+    int times;
+    char md5[OT_TLS_MD5_HEX_SIZE];
+    char ja4[OT_TLS_JA4_SIZE];
+    bool same;
+};
+
+static void *fp_thread(void *arg)
+{
+    struct fp_run *r = arg;
+    uint8_t cw[2 * OT_ARRAY_SIZE(foxio_ciphers)];
+    be16_list(cw, foxio_ciphers, OT_ARRAY_SIZE(foxio_ciphers));
+    struct ot_tls_hello h;
+    memset(&h, 0, sizeof(h));
+    h.version = 0x0303;
+    h.ciphers = cw;
+    h.n_ciphers = OT_ARRAY_SIZE(foxio_ciphers);
+    r->same = true;
+    for (int i = 0; i < r->times; i++) {
+        char *str = NULL, md5[OT_TLS_MD5_HEX_SIZE], ja4[OT_TLS_JA4_SIZE];
+        if (ot_tls_ja3(&h, &str, md5) != 0 || ot_tls_ja4(&h, ja4) != 0) {
+            r->same = false;
+            break;
+        }
+        free(str);
+        if (i == 0) {
+            memcpy(r->md5, md5, sizeof(md5));
+            memcpy(r->ja4, ja4, sizeof(ja4));
+        } else if (strcmp(md5, r->md5) != 0 || strcmp(ja4, r->ja4) != 0) {
+            r->same = false;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The digest contexts are kept per thread: threads hashing at the same time
+ * get the main thread's answers, and (under the sanitizers) a thread that
+ * exits leaves nothing behind.
+ */
+static void test_fingerprints_in_threads(void **st)
+{
+    (void)st;
+    struct fp_run main_run = {.times = 3}, runs[3];
+    fp_thread(&main_run);
+    assert_true(main_run.same);
+    assert_string_equal(main_run.ja4, "t12i150000_8daaf6152771_000000000000");
+    pthread_t th[OT_ARRAY_SIZE(runs)];
+    for (size_t i = 0; i < OT_ARRAY_SIZE(runs); i++) {
+        runs[i] = (struct fp_run){.times = 200};
+        assert_int_equal(pthread_create(&th[i], NULL, fp_thread, &runs[i]), 0);
+    }
+    for (size_t i = 0; i < OT_ARRAY_SIZE(runs); i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_true(runs[i].same);
+        assert_string_equal(runs[i].md5, main_run.md5);
+        assert_string_equal(runs[i].ja4, main_run.ja4);
+    }
+}
+
 /* Malformed hellos and records: counted as errors, nothing invented. */
 static void test_malformed(void **st)
 {
@@ -1009,13 +1234,23 @@ static void test_gaps(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_probe),        cmocka_unit_test(test_tls13_fields),
-        cmocka_unit_test(test_tls13_splits), cmocka_unit_test(test_tls12_certificate),
-        cmocka_unit_test(test_tls12_splits), cmocka_unit_test(test_client_only),
-        cmocka_unit_test(test_hello_retry),  cmocka_unit_test(test_resumed),
-        cmocka_unit_test(test_versions),     cmocka_unit_test(test_ja4_rules),
-        cmocka_unit_test(test_malformed),    cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_gaps),         cmocka_unit_test(test_sslv2_hello),
+        cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_tls13_fields),
+        cmocka_unit_test(test_tls13_splits),
+        cmocka_unit_test(test_tls12_certificate),
+        cmocka_unit_test(test_tls12_splits),
+        cmocka_unit_test(test_client_only),
+        cmocka_unit_test(test_hello_retry),
+        cmocka_unit_test(test_resumed),
+        cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_ja4_rules),
+        cmocka_unit_test(test_ja4_long_lists),
+        cmocka_unit_test(test_ja3_decimal),
+        cmocka_unit_test(test_fingerprints_in_threads),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_gaps),
+        cmocka_unit_test(test_sslv2_hello),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -393,6 +393,53 @@ static void test_name_values(void **state)
     assert_field(&o, "issuerdn", "CN=test");
 }
 
+/*
+ * Attribute keys: X.520 types (2.5.4.x) by their last byte, including the
+ * first and last known ones, unknown ones in the gaps and past the end, and
+ * near misses of the 3-byte form; the other arcs by their whole encoding.
+ */
+static void test_attribute_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *oid;
+        size_t n;
+        const char *key;
+    } keys[] = {
+        {"\x55\x04\x03", 3, "CN"},
+        {"\x55\x04\x36", 3, "dmdName"},
+        {"\x55\x04\x41", 3, "pseudonym"},
+        {"\x55\x04\x61", 3, "organizationIdentifier"},
+        {"\x55\x04\x64", 3, "dnsName"},
+        {"\x55\x04\x37", 3, "2.5.4.55"},
+        {"\x55\x04\x65", 3, "2.5.4.101"},
+        {"\x55\x04\x7f", 3, "2.5.4.127"},
+        {"\x55\x04\x81\x00", 4, "2.5.4.128"},
+        {"\x55\x05\x03", 3, "2.5.5.3"},
+        {"\x56\x04\x03", 3, "2.6.4.3"},
+        {"\x55\x04", 2, "2.5.4"},
+        {"\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", 9, "Email"},
+        {"\x2a\x86\x48\x86\xf7\x0d\x01\x09\x15", 9, "localKeyID"},
+        {"\x2a\x86\x48\x86\xf7\x0d\x01\x09\x16", 9, "1.2.840.113549.1.9.22"},
+        {"\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x19", 10, "DC"},
+        {"\x2b\x06\x01\x04\x01\x82\x37\x3c\x02\x01\x03", 11, "jurisdictionC"},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        struct der set = {.n = 0}, rdn = {.n = 0}, subj = {.n = 0}, cert;
+        atv(&set, keys[i].oid, keys[i].n, 0x0c, "v", 1);
+        wrap(&rdn, 0x31, &set);
+        wrap(&subj, 0x30, &rdn);
+        struct parts p = {.subject = &subj};
+        build(&cert, &p);
+        struct out o;
+        run(cert.b, cert.n, &o);
+        assert_int_equal(o.rc, OT_OK);
+        char want[64];
+        snprintf(want, sizeof(want), "%s=v", keys[i].key);
+        assert_field(&o, "subject", want);
+    }
+}
+
 static void test_name_rejects(void **state)
 {
     (void)state;
@@ -513,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_bmp_t61_negative_serial),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_name_values),
+        cmocka_unit_test(test_attribute_keys),
         cmocka_unit_test(test_name_rejects),
         cmocka_unit_test(test_serials),
         cmocka_unit_test(test_trailing_bytes_and_limits),
