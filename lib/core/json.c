@@ -77,6 +77,30 @@ void ot_jw_putc(struct ot_jw *w, char c)
 }
 
 /*
+ * n bytes of s at o; returns the new end.  Keys, numbers and most values are
+ * short, so up to 16 bytes are moved with overlapping word copies rather
+ * than a call to memcpy() (a field is a few dozen instructions in all).
+ */
+static inline char *put_bytes(char *o, const void *src, size_t n)
+{
+    const char *s = src;
+    if (n > 16) {
+        memcpy(o, s, n);
+    } else if (n >= 8) {
+        memcpy(o, s, 8);
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else if (n) {
+        o[0] = s[0];
+        o[n >> 1] = s[n >> 1];
+        o[n - 1] = s[n - 1];
+    }
+    return o + n;
+}
+
+/*
  * Bytes the next item's prefix takes: a comma when the current level
  * already has an item, and `"key":`.  Each call makes room for its prefix
  * and value together, so one check covers the whole field (the bound is
@@ -96,8 +120,7 @@ static inline char *put_key(struct ot_jw *w, char *o, const char *key, size_t kl
     w->need_comma |= bit;
     if (key) {
         *o++ = '"';
-        memcpy(o, key, klen);
-        o += klen;
+        o = put_bytes(o, key, klen);
         *o++ = '"';
         *o++ = ':';
     }
@@ -110,8 +133,7 @@ static void put_field(struct ot_jw *w, const char *key, size_t klen, const char 
     if (!room(w, key_room(w, key, klen) + n))
         return;
     char *o = put_key(w, w->buf + w->len, key, klen);
-    memcpy(o, v, n);
-    w->len = (size_t)(o + n - w->buf);
+    w->len = (size_t)(put_bytes(o, v, n) - w->buf);
 }
 
 static void open_(struct ot_jw *w, const char *key, size_t klen, char c)
@@ -187,15 +209,15 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 
 static const char hexdig[] = "0123456789abcdef";
 
-/* Bytes that cannot be copied as they are: controls, '"', '\\', and non-ASCII (checked as UTF-8). */
+/* Bytes that cannot be copied as they are: controls, '"', '\\', and non-ASCII (checked as UTF-8).
+ */
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const uint8_t special[256] = {
-    R16(1), R16(1),
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
-    R16(0), R16(0),
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
-    R16(0), R16(0),
-    R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
+    R16(1), R16(1), 0,      0,      1,      0,      0,      0,      0,      0,
+    0,      0,      0,      0,      0,      0,      0,      0, /* 0x20: '"' */
+    R16(0), R16(0), 0,      0,      0,      0,      0,      0,      0,      0,
+    0,      0,      0,      0,      1,      0,      0,      0, /* 0x50: '\\' */
+    R16(0), R16(0), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
 };
 #undef R16
 
@@ -234,8 +256,7 @@ static char *put_escaped(char *o, const uint8_t *s, size_t n)
     while (i < n) {
         /* Copy the run of bytes that need nothing, then handle one that does. */
         size_t j = plain_run(s, i, n);
-        memcpy(o, s + i, j - i);
-        o += j - i;
+        o = put_bytes(o, s + i, j - i);
         i = j;
         if (i >= n)
             break;
@@ -380,4 +401,17 @@ void ot_jw_raw_k(struct ot_jw *w, const char *key, size_t klen, const char *json
 void ot_jw_fields(struct ot_jw *w, const char *text, size_t n)
 {
     put_field(w, NULL, 0, text, n);
+}
+
+char *ot_jw_fields_reserve(struct ot_jw *w, size_t max)
+{
+    size_t need = key_room(w, NULL, 0) + max;
+    if (w->overflow || need > w->max - w->len || !room(w, need))
+        return NULL;
+    return put_key(w, w->buf + w->len, NULL, 0);
+}
+
+bool ot_jw_plain(const void *s, size_t n)
+{
+    return plain_run(s, 0, n) == n;
 }

@@ -119,5 +119,22 @@ void ot_jw_putc(struct ot_jw *w, char c);
  * (the EVE header) instead of one call per field.
  */
 void ot_jw_fields(struct ot_jw *w, const char *text, size_t n);
+/*
+ * The same, rendered in place (no copy): makes room for `max` bytes of
+ * fields at the current position and returns where they go (the separating
+ * comma is already written).  The caller writes at most `max` bytes, then
+ * hands the end to ot_jw_fields_commit().  Returns NULL, the document
+ * unchanged, when `max` more bytes would pass the writer's bound; the caller
+ * then renders the fields elsewhere and passes them to ot_jw_fields(), which
+ * bounds the bytes really written.  (NULL too when the buffer cannot grow:
+ * the document is then overflowed, as any write would have left it.)
+ */
+char *ot_jw_fields_reserve(struct ot_jw *w, size_t max);
+static inline void ot_jw_fields_commit(struct ot_jw *w, const char *end)
+{
+    w->len = (size_t)(end - w->buf);
+}
+/* True when s[0..n) goes into a JSON string as it is (nothing to escape, all ASCII). */
+bool ot_jw_plain(const void *s, size_t n);
 
 #endif

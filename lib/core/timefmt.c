@@ -24,14 +24,21 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static void put2(char *o, unsigned v)
+/* Two decimal digits of v (0..99) at o. */
+static inline void put2(char *o, unsigned v)
 {
-    o[0] = (char)('0' + v / 10);
-    o[1] = (char)('0' + v % 10);
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    memcpy(o, pairs + 2 * v, 2);
 }
 
-/* "YYYY-MM-DDTHH:MM:SS" of second `sec` at out; the date part cached per day. */
-static void fmt_second(struct ot_timefmt *tf, uint64_t sec, char *out)
+/*
+ * "YYYY-MM-DDTHH:MM:SS" of second `sec` at out; the date part cached per day.
+ * Out of line: the caller meets a new second rarely and stays small.
+ */
+__attribute__((noinline)) static void fmt_second(struct ot_timefmt *tf, uint64_t sec, char *out)
 {
     int64_t day = (int64_t)(sec / 86400);
     unsigned sod = (unsigned)(sec % 86400);
@@ -70,9 +77,10 @@ size_t ot_timefmt_us(struct ot_timefmt *tf, uint64_t us, char *out)
     }
     memcpy(out, tf->sec_text[slot], 19);
     out[19] = '.';
-    put2(out + 20, usec / 10000);
-    put2(out + 22, usec / 100 % 100);
-    put2(out + 24, usec % 100);
+    unsigned hi = usec / 10000, lo = usec - hi * 10000, mid = lo / 100;
+    put2(out + 20, hi);
+    put2(out + 22, mid);
+    put2(out + 24, lo - mid * 100);
     memcpy(out + 26, "+0000", 6);
     return OT_TS_LEN;
 }

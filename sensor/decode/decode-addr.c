@@ -9,33 +9,59 @@
 
 #include "decode/decode.h"
 
-static char *put_octet(char *o, unsigned v)
-{
-    if (v >= 100) {
-        *o++ = (char)('0' + v / 100);
-        v %= 100;
-        *o++ = (char)('0' + v / 10);
-        *o++ = (char)('0' + v % 10);
-    } else if (v >= 10) {
-        *o++ = (char)('0' + v / 10);
-        *o++ = (char)('0' + v % 10);
-    } else {
-        *o++ = (char)('0' + v);
+/*
+ * Decimal text of every octet value: up to three digits, then the digit
+ * count in the last byte.  put_octet() stores all four bytes and moves on by
+ * the count, so the byte after the digits is scratch: the caller writes the
+ * separator or the terminating NUL over it (`out` has room, see decode.h).
+ */
+#define OCT(v)                                                                                     \
+    {                                                                                              \
+        (char)((v) >= 100  ? '0' + (v) / 100                                                       \
+               : (v) >= 10 ? '0' + (v) / 10                                                        \
+                           : '0' + (v)),                                                           \
+            (char)((v) >= 100  ? '0' + (v) / 10 % 10                                               \
+                   : (v) >= 10 ? '0' + (v) % 10                                                    \
+                               : 0),                                                               \
+            (char)((v) >= 100 ? '0' + (v) % 10 : 0),                                               \
+            (char)((v) >= 100  ? 3                                                                 \
+                   : (v) >= 10 ? 2                                                                 \
+                               : 1)                                                                \
     }
-    return o;
+#define OCT4(v)  OCT(v), OCT((v) + 1), OCT((v) + 2), OCT((v) + 3)
+#define OCT16(v) OCT4(v), OCT4((v) + 4), OCT4((v) + 8), OCT4((v) + 12)
+#define OCT64(v) OCT16(v), OCT16((v) + 16), OCT16((v) + 32), OCT16((v) + 48)
+static const char octet_text[256][4] = {OCT64(0), OCT64(64), OCT64(128), OCT64(192)};
+#undef OCT64
+#undef OCT16
+#undef OCT4
+#undef OCT
+
+static inline char *put_octet(char *o, unsigned v)
+{
+    memcpy(o, octet_text[v], 4);
+    return o + octet_text[v][3];
 }
 
 /* Lower-case hex of a 16-bit group without leading zeros, as "%x" writes it. */
 static char *put_group(char *o, unsigned v)
 {
     static const char hx[] = "0123456789abcdef";
-    if (v >= 0x1000)
+    /* Hex digits: one per started nibble of the significant bits, at least one. */
+    unsigned nd = (unsigned)(35 - __builtin_clz(v | 1)) >> 2;
+    switch (nd) {
+    case 4:
         *o++ = hx[v >> 12];
-    if (v >= 0x100)
+        /* fall through */
+    case 3:
         *o++ = hx[(v >> 8) & 15];
-    if (v >= 0x10)
+        /* fall through */
+    case 2:
         *o++ = hx[(v >> 4) & 15];
-    *o++ = hx[v & 15];
+        /* fall through */
+    default:
+        *o++ = hx[v & 15];
+    }
     return o;
 }
 
@@ -45,7 +71,7 @@ static char *put_group(char *o, unsigned v)
  * 96 bits are zero (but not ::1 or ::) or that is IPv4-mapped (::ffff:0:0/96)
  * ends in dotted IPv4.
  */
-static size_t fmt_v6(const uint8_t *b, char *out)
+__attribute__((noinline)) static size_t fmt_v6(const uint8_t *b, char *out)
 {
     unsigned words[8];
     for (int i = 0; i < 8; i++)
@@ -102,12 +128,13 @@ static size_t fmt_v6(const uint8_t *b, char *out)
 size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out)
 {
     if (!v6) {
-        char *o = out;
-        for (int i = 0; i < 4; i++) {
-            if (i)
-                *o++ = '.';
-            o = put_octet(o, a->u.b[i]);
-        }
+        char *o = put_octet(out, a->u.b[0]);
+        *o++ = '.';
+        o = put_octet(o, a->u.b[1]);
+        *o++ = '.';
+        o = put_octet(o, a->u.b[2]);
+        *o++ = '.';
+        o = put_octet(o, a->u.b[3]);
         *o = '\0';
         return (size_t)(o - out);
     }

@@ -10,27 +10,107 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/json.h"
+
 /* A string literal at o (its length is known at compile time); the new end. */
 #define OT_PUT_LIT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
 
-/* Decimal v at o (at most 20 bytes); returns the new end. */
+/* Decimal digits of v (1..20). */
+static inline unsigned ot_dec_digits(uint64_t v)
+{
+    static const uint64_t pow10[20] = {
+        UINT64_C(1),
+        UINT64_C(10),
+        UINT64_C(100),
+        UINT64_C(1000),
+        UINT64_C(10000),
+        UINT64_C(100000),
+        UINT64_C(1000000),
+        UINT64_C(10000000),
+        UINT64_C(100000000),
+        UINT64_C(1000000000),
+        UINT64_C(10000000000),
+        UINT64_C(100000000000),
+        UINT64_C(1000000000000),
+        UINT64_C(10000000000000),
+        UINT64_C(100000000000000),
+        UINT64_C(1000000000000000),
+        UINT64_C(10000000000000000),
+        UINT64_C(100000000000000000),
+        UINT64_C(1000000000000000000),
+        UINT64_C(10000000000000000000),
+    };
+    /* floor(bits * log10(2)) is the digit count or one more than it (v | 1: 0 has one digit). */
+    unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233u >> 12;
+    return t + ((v | 1) >= pow10[t]);
+}
+
+/*
+ * Decimal v at o (at most 20 bytes); returns the new end.  Written in
+ * place from the end, two digits per division: flow ids have 16 digits and
+ * a flow event carries a dozen numbers.
+ */
 static inline char *ot_put_u64(char *o, uint64_t v)
 {
-    char tmp[20];
-    char *p = tmp + sizeof(tmp);
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    size_t n = (size_t)(tmp + sizeof(tmp) - p);
-    memcpy(o, p, n);
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                   "25262728293031323334353637383940414243444546474849"
+                                   "50515253545556575859606162636465666768697071727374"
+                                   "75767778798081828384858687888990919293949596979899";
+    char *end = o + ot_dec_digits(v), *p = end;
+    while (v >= 100) {
+        uint64_t q = v / 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * (v - q * 100), 2);
+        v = q;
+    }
+    if (v >= 10)
+        memcpy(p - 2, pairs + 2 * v, 2);
+    else
+        p[-1] = (char)('0' + v);
+    return end;
+}
+
+/*
+ * n bytes of s at o; returns the new end.  Most of what the writers copy is
+ * a short name, so up to 16 bytes are moved with two overlapping word copies
+ * instead of a call to memcpy().
+ */
+static inline char *ot_put_text(char *o, const char *s, size_t n)
+{
+    if (n > 16) {
+        memcpy(o, s, n);
+    } else if (n >= 8) {
+        memcpy(o, s, 8);
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else if (n) {
+        o[0] = s[0];
+        o[n >> 1] = s[n >> 1];
+        o[n - 1] = s[n - 1];
+    }
     return o + n;
 }
 
-static inline char *ot_put_text(char *o, const char *s, size_t n)
+/*
+ * Where up to `max` bytes of fields (ot_jw_fields() text) are rendered:
+ * straight into the writer's buffer when they surely fit, else `stack`
+ * (`max` bytes).  ot_put_fields_end() then commits them or copies them in.
+ */
+static inline char *ot_put_fields_begin(struct ot_jw *w, char *stack, size_t max)
 {
-    memcpy(o, s, n);
-    return o + n;
+    char *o = ot_jw_fields_reserve(w, max);
+    return o ? o : stack;
+}
+
+static inline void ot_put_fields_end(struct ot_jw *w, const char *stack, const char *start,
+                                     const char *end)
+{
+    if (start == stack)
+        ot_jw_fields(w, stack, (size_t)(end - stack));
+    else
+        ot_jw_fields_commit(w, end);
 }
 
 #endif

@@ -258,17 +258,6 @@ void ot_eve_endpoints(struct ot_jw *w, const struct ot_flow *f, int dir)
     ot_jw_fields(w, buf, (size_t)(put_endpoints(buf, f, dir) - buf));
 }
 
-/* True when s can go into JSON as it is (printable ASCII, no quote or backslash). */
-static bool plain(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            return false;
-    }
-    return true;
-}
-
 /*
  * The header one field at a time, for what the fast path of ot_eve_begin()
  * does not take (an event type that needs escaping or is unusually long).
@@ -300,13 +289,30 @@ static void begin_fields(struct ot_eve *e, struct ot_jw *w, const char *event_ty
     ot_jw_fields(w, e->sensor_field, e->sensor_field_len);
 }
 
+/* Bytes put_event_id() writes at most: the run id, '-', 16 hex digits. */
+#define EVENT_ID_MAX 33
+
+/* event_id at o: run id + '-' + the sequence number in hex; unique across runs and sensors. */
+static char *put_event_id(char *o, const char *run_id, uint64_t seq)
+{
+    static const char hx[] = "0123456789abcdef";
+    memcpy(o, run_id, 16);
+    o[16] = '-';
+    char *end = o + 17 + ((unsigned)(67 - __builtin_clzll(seq | 1)) >> 2), *p = end;
+    do {
+        *--p = hx[seq & 15];
+        seq >>= 4;
+    } while (seq);
+    return end;
+}
+
 /* Longest event type and application-protocol name the fast path takes. */
 #define NAME_MAX_FAST 64
 
 /*
- * The common header is written about twice per flow, so it is rendered into
- * one stack buffer and handed to the writer in one call (one bound check,
- * no per-field key lengths or escaping scans) rather than field by field:
+ * The common header is written about twice per flow, so it is rendered in
+ * one go straight into the writer's buffer (one bound check, no per-field
+ * key lengths or escaping scans, no copy) rather than field by field:
  * every value in it is our own text (numbers, addresses, names, base64),
  * except sensor_id, which ot_eve_open() escaped once.  The output is exactly
  * what begin_fields() writes.
@@ -318,20 +324,7 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
     struct ot_jw *w = &e->jw;
     ot_jw_reset(w);
     ot_jw_obj_open(w, NULL);
-
-    /* event_id: run id + sequence; unique across runs and sensors. */
-    char id[40];
-    memcpy(id, e->run_id, 16);
-    id[16] = '-';
-    char *p = id + sizeof(id);
     uint64_t seq = e->next_seq++;
-    do {
-        *--p = "0123456789abcdef"[seq & 15];
-        seq >>= 4;
-    } while (seq);
-    size_t digits = (size_t)(id + sizeof(id) - p);
-    memmove(id + 17, p, digits);
-    size_t id_len = 17 + digits;
 
     size_t et_len = strlen(event_type);
     const char *app = NULL, *orig = NULL;
@@ -345,13 +338,16 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
         orig_len = strlen(orig);
     }
     if (et_len > NAME_MAX_FAST || app_len > NAME_MAX_FAST || orig_len > NAME_MAX_FAST ||
-        !plain(event_type, et_len)) {
+        !ot_jw_plain(event_type, et_len)) {
+        char id[EVENT_ID_MAX];
+        size_t id_len = (size_t)(put_event_id(id, e->run_id, seq) - id);
         begin_fields(e, w, event_type, ts_us, f, dir, id, id_len);
         return w;
     }
 
+    /* In place in the writer's buffer, unless the header might pass its bound. */
     char buf[HEADER_MAX];
-    char *o = buf;
+    char *start = ot_put_fields_begin(w, buf, sizeof(buf)), *o = start;
     o = OT_PUT_LIT(o, "\"timestamp\":\"");
     o += ot_timefmt_us(&e->tf, ts_us, o);
     *o++ = '"';
@@ -392,11 +388,11 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
         }
     }
     o = OT_PUT_LIT(o, ",\"event_id\":\"");
-    o = ot_put_text(o, id, id_len);
+    o = put_event_id(o, e->run_id, seq);
     *o++ = '"';
     *o++ = ',';
     o = ot_put_text(o, e->sensor_field, e->sensor_field_len);
-    ot_jw_fields(w, buf, (size_t)(o - buf));
+    ot_put_fields_end(w, buf, start, o);
     return w;
 }
 

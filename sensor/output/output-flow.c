@@ -2,10 +2,9 @@
  * The flow event, in Suricata's EVE shape: one per flow, when it ends.
  *
  * It is the most frequent event (every flow has one), so its fixed fields
- * (counters, times, state, TCP flags) are rendered into one buffer and
- * handed to the JSON writer in one call per object, instead of one call per
- * field; the nDPI label fields still go through the labeler.  The output is
- * byte for byte what the field-by-field writer gave.
+ * (counters, times, state, TCP flags) are rendered in one go per object,
+ * straight into the JSON writer's buffer, instead of one call per field; the nDPI label fields
+ * still go through the labeler.  The output is byte for byte what the field-by-field writer gave.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,18 +32,20 @@ void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
     struct ot_jw *w = ot_eve_begin(e, "flow", f->last_us, f, 0);
     /* Numbers take at most 20 bytes, timestamps OT_TS_LEN + 1, names are ours (short). */
     char buf[512];
-    char *o;
+    char *start, *o;
     if (f->ip_proto == 1 || f->ip_proto == 58) {
         /* The flow table keeps the first packet's ICMP type and code in the port fields. */
-        o = OT_PUT_LIT(buf, "\"icmp_type\":");
+        o = start = ot_put_fields_begin(w, buf, sizeof(buf));
+        o = OT_PUT_LIT(o, "\"icmp_type\":");
         o = ot_put_u64(o, f->cli_port);
         o = OT_PUT_LIT(o, ",\"icmp_code\":");
         o = ot_put_u64(o, f->srv_port);
-        ot_jw_fields(w, buf, (size_t)(o - buf));
+        ot_put_fields_end(w, buf, start, o);
     }
 
     ot_jw_obj_open(w, "flow");
-    o = OT_PUT_LIT(buf, "\"pkts_toserver\":");
+    o = start = ot_put_fields_begin(w, buf, sizeof(buf));
+    o = OT_PUT_LIT(o, "\"pkts_toserver\":");
     o = ot_put_u64(o, f->pkts[0]);
     o = OT_PUT_LIT(o, ",\"pkts_toclient\":");
     o = ot_put_u64(o, f->pkts[1]);
@@ -64,7 +65,7 @@ void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
     o = OT_PUT_LIT(o, "\",\"reason\":\"");
     o = ot_put_text(o, reason, strnlen(reason, 64));
     *o++ = '"';
-    ot_jw_fields(w, buf, (size_t)(o - buf));
+    ot_put_fields_end(w, buf, start, o);
     if (l)
         ot_labeler_write(l, f, w);
     ot_jw_obj_close(w);
@@ -78,7 +79,7 @@ void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
                      {OT_TH_ECE, ",\"ecn\":"}, {OT_TH_CWR, ",\"cwr\":"}};
         uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
         ot_jw_obj_open(w, "tcp");
-        o = buf;
+        o = start = ot_put_fields_begin(w, buf, sizeof(buf));
         PUT_FLAGS(o, "\"tcp_flags\":\"", all);
         PUT_FLAGS(o, ",\"tcp_flags_ts\":\"", f->tcp_flags[0]);
         PUT_FLAGS(o, ",\"tcp_flags_tc\":\"", f->tcp_flags[1]);
@@ -90,7 +91,7 @@ void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
         o = OT_PUT_LIT(o, ",\"state\":\"");
         o = ot_put_text(o, state, strlen(state));
         *o++ = '"';
-        ot_jw_fields(w, buf, (size_t)(o - buf));
+        ot_put_fields_end(w, buf, start, o);
         ot_jw_obj_close(w);
     }
     ot_eve_end(e);

@@ -16,7 +16,6 @@
  * and counted).  After a gap the direction waits for a chunk that starts with
  * a plausible message and resynchronises there.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -259,11 +258,14 @@ static void put_name(struct ot_jw *w, const char *key, const struct dns_name *nm
     ot_jw_strn(w, key, nm->s, nm->n);
 }
 
-static void put_addr(struct ot_jw *w, const char *key, int af, const uint8_t *a)
+/* An A or AAAA address as inet_ntop() writes it (ot_addr_fmt: no printf machinery). */
+static void put_addr(struct ot_jw *w, const char *key, bool v6, const uint8_t *a)
 {
-    char tmp[INET6_ADDRSTRLEN];
-    if (inet_ntop(af, a, tmp, sizeof(tmp)))
-        ot_jw_str(w, key, tmp);
+    struct ot_addr ad;
+    memset(&ad, 0, sizeof(ad));
+    memcpy(ad.u.b, a, v6 ? 16 : 4);
+    char tmp[48];
+    ot_jw_strn(w, key, tmp, ot_addr_fmt(&ad, v6, tmp));
 }
 
 /* TXT: the character-strings concatenated (bounded), as one rdata string. */
@@ -305,11 +307,11 @@ static void put_rdata(struct ot_jw *w, const uint8_t *msg, size_t len, uint16_t 
     switch (type) {
     case T_A:
         if (rdlen == 4)
-            put_addr(w, "rdata", AF_INET, rd);
+            put_addr(w, "rdata", false, rd);
         break;
     case T_AAAA:
         if (rdlen == 16)
-            put_addr(w, "rdata", AF_INET6, rd);
+            put_addr(w, "rdata", true, rd);
         break;
     case T_NS:
     case T_CNAME:
@@ -533,9 +535,14 @@ static int log_answer(struct ot_proto_ctx *ctx, struct ot_flow *f, int dir, cons
     ot_jw_u64(w, "version", 2);
     ot_jw_str(w, "type", "answer");
     ot_jw_u64(w, "id", id);
-    char fl[8];
-    int n = snprintf(fl, sizeof(fl), "%x", (unsigned)flags);
-    ot_jw_strn(w, "flags", fl, (size_t)n);
+    /* The flags word in lower-case hex without leading zeros, as "%x" writes it. */
+    static const char hx[] = "0123456789abcdef";
+    char fl[4];
+    size_t fn = 0;
+    for (int sh = 12; sh >= 0; sh -= 4)
+        if ((flags >> sh) || sh == 0)
+            fl[fn++] = hx[(flags >> sh) & 15];
+    ot_jw_strn(w, "flags", fl, fn);
     ot_jw_bool(w, "qr", true);
     ot_jw_bool(w, "aa", flags & F_AA);
     ot_jw_bool(w, "tc", flags & F_TC);

@@ -79,6 +79,61 @@ static void test_bound(void **state)
     ot_jw_free(&w);
 }
 
+/* Fields rendered in place: the same document as ot_jw_fields(), and NULL near the bound. */
+static void test_fields_in_place(void **state)
+{
+    struct ot_jw w;
+    assert_int_equal(ot_jw_init(&w, 8, 256), 0);
+    ot_jw_obj_open(&w, NULL);
+    ot_jw_u64(&w, "a", 1);
+    char *o = ot_jw_fields_reserve(&w, 100); /* grows the buffer, writes the comma */
+    assert_non_null(o);
+    static const char bc[] = "\"b\":2,\"c\":\"x\"";
+    memcpy(o, bc, sizeof(bc) - 1);
+    ot_jw_fields_commit(&w, o + sizeof(bc) - 1);
+    o = ot_jw_fields_reserve(&w, 10);
+    assert_non_null(o);
+    static const char d[] = "\"d\":[]";
+    memcpy(o, d, sizeof(d) - 1);
+    ot_jw_fields_commit(&w, o + sizeof(d) - 1);
+    ot_jw_obj_close(&w);
+    expect_doc(&w, "{\"a\":1,\"b\":2,\"c\":\"x\",\"d\":[]}");
+
+    /* Past the bound: NULL and nothing written; the fields still fit through ot_jw_fields(). */
+    ot_jw_reset(&w);
+    ot_jw_obj_open(&w, NULL);
+    ot_jw_u64(&w, "a", 1);
+    size_t len = w.len;
+    assert_null(ot_jw_fields_reserve(&w, 300));
+    assert_true(ot_jw_ok(&w));
+    assert_int_equal(w.len, len);
+    ot_jw_fields(&w, "\"b\":2", 5);
+    ot_jw_obj_close(&w);
+    expect_doc(&w, "{\"a\":1,\"b\":2}");
+    ot_jw_free(&w);
+}
+
+static void test_plain(void **state)
+{
+    assert_true(ot_jw_plain("", 0));
+    assert_true(ot_jw_plain("flow", 4));
+    assert_true(ot_jw_plain("a-long-event-type-name-with-several-words", 41));
+    assert_true(ot_jw_plain("del\x7f", 4)); /* DEL needs no escape in JSON */
+    char s[40];
+    for (size_t n = 1; n < sizeof(s); n++) {
+        memset(s, 'a', n);
+        for (size_t i = 0; i < n; i++) {
+            static const char bad[] = {'"', '\\', '\n', 0x1f, (char)0x80, (char)0xc3};
+            for (size_t k = 0; k < sizeof(bad); k++) {
+                s[i] = bad[k];
+                assert_false(ot_jw_plain(s, n));
+            }
+            s[i] = 'a';
+        }
+        assert_true(ot_jw_plain(s, n));
+    }
+}
+
 static void test_depth(void **state)
 {
     struct ot_jw w;
@@ -124,6 +179,8 @@ int main(void)
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_fields_in_place),
+        cmocka_unit_test(test_plain),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_random_strings_roundtrip),
     };

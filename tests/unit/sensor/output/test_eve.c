@@ -14,6 +14,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "output/eve.h"
+#include "output/eve-text.h"
 #include "proto/proto.h"
 
 static char dir[64];
@@ -155,6 +156,70 @@ static void test_oversized_event_dropped(void **state)
     assert_int_equal(ot_eve_close(&e), 0);
     json_t *j = read_line(path, 0);
     assert_string_equal(json_string_value(json_object_get(j, "event_type")), "y");
+    json_decref(j);
+}
+
+/* ot_put_u64() and ot_put_text() against snprintf/memcpy at every digit-count boundary. */
+static void test_put_helpers(void **state)
+{
+    uint64_t x = 0x2545f4914f6cdd1dULL, p = 1;
+    for (int d = 0; d <= 20; d++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        uint64_t vs[] = {p - 1, p, p + 1, p * 3, UINT64_MAX, x, x >> (x % 64)};
+        for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+            char got[32], want[32];
+            memset(got, '#', sizeof(got));
+            char *end = ot_put_u64(got, vs[i]);
+            int n = snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[i]);
+            assert_int_equal(end - got, n);
+            assert_memory_equal(got, want, (size_t)n);
+            assert_int_equal(got[n], '#'); /* nothing written past the end */
+            assert_int_equal(ot_dec_digits(vs[i]), n);
+        }
+        if (d < 19)
+            p *= 10;
+    }
+    char src[40], dst[48];
+    for (size_t i = 0; i < sizeof(src); i++)
+        src[i] = (char)('A' + i);
+    for (size_t n = 0; n <= sizeof(src); n++) {
+        memset(dst, '#', sizeof(dst));
+        assert_ptr_equal(ot_put_text(dst, src, n), dst + n);
+        assert_memory_equal(dst, src, n);
+        assert_int_equal(dst[n], '#');
+    }
+}
+
+/* A flow event and a header with a flow still written whole when the bound is below the header's
+ * worst case. */
+static void test_small_bound_keeps_events(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/small.json", dir);
+    struct ot_eve_config c;
+    ot_eve_config_defaults(&c);
+    c.path = path;
+    c.max_event_bytes = 1024;
+    struct ot_eve e;
+    assert_int_equal(ot_eve_open(&e, &c), 0);
+    struct ot_flow f;
+    memset(&f, 0, sizeof(f));
+    f.ip_proto = 6;
+    f.cli.u.b[0] = 10;
+    f.srv.u.b[0] = 192;
+    f.cli_port = 1234;
+    f.srv_port = 80;
+    f.flow_id = 42;
+    ot_eve_flow(&e, &f, "timeout", NULL);
+    ot_eve_begin(&e, "dns", 1, &f, 1);
+    assert_int_equal(ot_eve_end(&e), 0);
+    assert_int_equal(e.stats.dropped_large, 0);
+    assert_int_equal(e.stats.events, 2);
+    assert_int_equal(ot_eve_close(&e), 0);
+    json_t *j = read_line(path, 1);
+    assert_string_equal(json_string_value(json_object_get(j, "src_ip")), "192.0.0.0");
+    assert_int_equal(json_integer_value(json_object_get(j, "dest_port")), 1234);
     json_decref(j);
 }
 
@@ -319,6 +384,8 @@ static void test_rendered_fields_match_field_writer(void **state)
         int side = (int)(rnd(&x) & 1);
         bool flow_event = rnd(&x) & 1;
         const char *reason = reasons[rnd(&x) % 4];
+        if (i % 7 == 0) /* event ids of every length */
+            e.next_seq = rnd(&x) >> (rnd(&x) % 64);
         uint64_t seq = e.next_seq;
         if (flow_event) {
             ot_eve_flow(&e, &f, reason, NULL);
@@ -353,6 +420,8 @@ int main(void)
         cmocka_unit_test(test_rotation),
         cmocka_unit_test(test_oversized_event_dropped),
         cmocka_unit_test(test_rendered_fields_match_field_writer),
+        cmocka_unit_test(test_put_helpers),
+        cmocka_unit_test(test_small_bound_keeps_events),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
