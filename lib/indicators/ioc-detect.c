@@ -96,7 +96,7 @@ int ot_ioc_type_parse(const char *name, size_t len, enum ot_ioc_type *out)
         return OT_OK;
     }
     for (size_t i = 0; i < sizeof(type_aliases) / sizeof(type_aliases[0]); i++)
-        if (strcmp(fold, type_aliases[i].name) == 0) {
+        if (fold[0] == type_aliases[i].name[0] && strcmp(fold, type_aliases[i].name) == 0) {
             *out = type_aliases[i].type;
             return OT_OK;
         }
@@ -135,6 +135,12 @@ void ot_ioc_quote_(char *dst, size_t cap, const char *s, size_t n)
     dst[o] = '\0';
 }
 
+const char *ot_ioc_quoted_(char *dst, size_t cap, const char *s, size_t n)
+{
+    ot_ioc_quote_(dst, cap, s, n);
+    return dst;
+}
+
 void ot_ioc_trim_(const char **s, size_t *n)
 {
     const char *p = *s;
@@ -149,10 +155,32 @@ void ot_ioc_trim_(const char **s, size_t *n)
     *n = l;
 }
 
-static bool all_of(const char *s, size_t n, const char *set)
+/* The character classes values are told apart by. */
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_v4(unsigned char c)
+{
+    return is_digit(c) || c == '.';
+}
+
+static bool is_v6(unsigned char c)
+{
+    return ot_ioc_is_hex(c) || c == ':' || c == '.';
+}
+
+static bool is_dom(unsigned char c)
+{
+    unsigned char l = c | 0x20;
+    return (l >= 'a' && l <= 'z') || is_digit(c) || c == '.' || c == '-' || c == '_' || c == '*';
+}
+
+static bool all_of(const char *s, size_t n, bool (*in)(unsigned char))
 {
     for (size_t i = 0; i < n; i++)
-        if (!strchr(set, s[i]) || s[i] == '\0')
+        if (!in((unsigned char)s[i]))
             return false;
     return true;
 }
@@ -185,11 +213,6 @@ static bool has_substr(const char *s, size_t n, const char *needle)
     return false;
 }
 
-static const char v4_chars[] = "0123456789.";
-static const char v6_chars[] = "0123456789abcdefABCDEF:.";
-static const char dom_chars[] =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_*";
-
 enum ot_ioc_type ot_ioc_detect_(const char *s, size_t n, char *why, size_t why_cap)
 {
     char q[96];
@@ -201,7 +224,7 @@ enum ot_ioc_type ot_ioc_detect_(const char *s, size_t n, char *why, size_t why_c
         return OT_IOC_URL;
     if (s[0] == '[') {
         const char *close = memchr(s, ']', n);
-        if (close && all_of(s + 1, (size_t)(close - s) - 1, v6_chars))
+        if (close && all_of(s + 1, (size_t)(close - s) - 1, is_v6))
             return OT_IOC_IP;
     }
     size_t pairs = hex_pairs(s, n);
@@ -228,9 +251,8 @@ enum ot_ioc_type ot_ioc_detect_(const char *s, size_t n, char *why, size_t why_c
     const char *slash = memchr(s, '/', n);
     if (slash) {
         size_t a = (size_t)(slash - s), b = n - a - 1;
-        bool digits = b >= 1 && b <= 3 && all_of(slash + 1, b, "0123456789");
-        if (digits && a > 0 &&
-            (all_of(s, a, v4_chars) || (memchr(s, ':', a) && all_of(s, a, v6_chars))))
+        bool digits = b >= 1 && b <= 3 && all_of(slash + 1, b, is_digit);
+        if (digits && a > 0 && (all_of(s, a, is_v4) || (memchr(s, ':', a) && all_of(s, a, is_v6))))
             return OT_IOC_CIDR;
         return OT_IOC_URL;
     }
@@ -238,12 +260,12 @@ enum ot_ioc_type ot_ioc_detect_(const char *s, size_t n, char *why, size_t why_c
     if (colon) {
         size_t a = (size_t)(colon - s);
         bool one = !memchr(colon + 1, ':', n - a - 1);
-        if (!one && all_of(s, n, v6_chars))
+        if (!one && all_of(s, n, is_v6))
             return OT_IOC_IP;
-        if (one && all_of(s, a, v4_chars))
+        if (one && all_of(s, a, is_v4))
             return OT_IOC_IP;
-        if (one && a > 0 && all_of(s, a, dom_chars) && n - a - 1 > 0 &&
-            all_of(colon + 1, n - a - 1, "0123456789")) {
+        if (one && a > 0 && all_of(s, a, is_dom) && n - a - 1 > 0 &&
+            all_of(colon + 1, n - a - 1, is_digit)) {
             ot_ioc_quote_(q, sizeof(q), s, n);
             snprintf(why, why_cap,
                      "%s: a port after a domain name is not supported (list the domain, or a "
@@ -252,9 +274,9 @@ enum ot_ioc_type ot_ioc_detect_(const char *s, size_t n, char *why, size_t why_c
             return OT_IOC_AUTO;
         }
     } else {
-        if (all_of(s, n, v4_chars))
+        if (all_of(s, n, is_v4))
             return OT_IOC_IP;
-        if (all_of(s, n, dom_chars))
+        if (all_of(s, n, is_dom))
             return OT_IOC_DOMAIN;
     }
     ot_ioc_quote_(q, sizeof(q), s, n);

@@ -25,10 +25,9 @@ static bool label_char(unsigned char c)
 int ot_ioc_domain_norm_(const char *s, size_t n, char *out, size_t *out_len, char *why,
                         size_t why_cap)
 {
-    char q[96];
+    char q[96]; /* the value quoted, for a reason: filled only on error */
     const char *orig = s;
     size_t on = n;
-    ot_ioc_quote_(q, sizeof(q), orig, on);
     if (n >= 2 && s[0] == '*' && s[1] == '.') {
         s += 2;
         n -= 2;
@@ -39,11 +38,12 @@ int ot_ioc_domain_norm_(const char *s, size_t n, char *out, size_t *out_len, cha
     if (n && s[n - 1] == '.')
         n--;
     if (n == 0) {
-        snprintf(why, why_cap, "empty domain name %s", q);
+        snprintf(why, why_cap, "empty domain name %s", ot_ioc_quoted_(q, sizeof(q), orig, on));
         return OT_EINVAL;
     }
     if (n > OT_IOC_DOMAIN_MAX) {
-        snprintf(why, why_cap, "domain name longer than %d bytes %s", OT_IOC_DOMAIN_MAX, q);
+        snprintf(why, why_cap, "domain name longer than %d bytes %s", OT_IOC_DOMAIN_MAX,
+                 ot_ioc_quoted_(q, sizeof(q), orig, on));
         return OT_EINVAL;
     }
     size_t label = 0;
@@ -53,7 +53,8 @@ int ot_ioc_domain_norm_(const char *s, size_t n, char *out, size_t *out_len, cha
         out[i] = (char)c;
         if (c == '.') {
             if (label == 0) {
-                snprintf(why, why_cap, "empty label in domain name %s", q);
+                snprintf(why, why_cap, "empty label in domain name %s",
+                         ot_ioc_quoted_(q, sizeof(q), orig, on));
                 return OT_EINVAL;
             }
             label = 0;
@@ -62,25 +63,29 @@ int ot_ioc_domain_norm_(const char *s, size_t n, char *out, size_t *out_len, cha
         }
         if (!label_char(c)) {
             if (c >= 0x21 && c < 0x7f)
-                snprintf(why, why_cap, "invalid character '%c' in domain name %s", c, q);
+                snprintf(why, why_cap, "invalid character '%c' in domain name %s", c,
+                         ot_ioc_quoted_(q, sizeof(q), orig, on));
             else
                 snprintf(why, why_cap, "invalid byte 0x%02x in domain name %s (write IDNs as xn--)",
-                         c, q);
+                         c, ot_ioc_quoted_(q, sizeof(q), orig, on));
             return OT_EINVAL;
         }
         if (c < '0' || c > '9')
             digits_only = false;
         if (++label > 63) {
-            snprintf(why, why_cap, "label longer than 63 bytes in domain name %s", q);
+            snprintf(why, why_cap, "label longer than 63 bytes in domain name %s",
+                     ot_ioc_quoted_(q, sizeof(q), orig, on));
             return OT_EINVAL;
         }
     }
     if (label == 0) {
-        snprintf(why, why_cap, "empty label in domain name %s", q);
+        snprintf(why, why_cap, "empty label in domain name %s",
+                 ot_ioc_quoted_(q, sizeof(q), orig, on));
         return OT_EINVAL;
     }
     if (digits_only) {
-        snprintf(why, why_cap, "%s is not a domain name (its last label is all digits)", q);
+        snprintf(why, why_cap, "%s is not a domain name (its last label is all digits)",
+                 ot_ioc_quoted_(q, sizeof(q), orig, on));
         return OT_EINVAL;
     }
     out[n] = '\0';

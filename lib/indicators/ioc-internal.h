@@ -44,6 +44,8 @@ enum ot_ioc_kind {
 #define OT_IOC_URL_MAX    8192 /* bytes of a normalised URL key */
 #define OT_IOC_JA4_MAX    128
 
+#define OT_IOC_V4_FILTER_BITS 20 /* see struct ot_ioc_set */
+
 /* One indicator; its key follows it in the arena (ot_ioc_rec_key). */
 struct ot_ioc_rec {
     uint32_t value;  /* arena offset of the value as listed, NUL-terminated */
@@ -77,6 +79,15 @@ struct ot_ioc_set {
     uint32_t imask, iused;
     uint64_t seed;
     uint8_t lens4[33], nlens4; /* IPv4 prefix lengths present, longest first */
+    /*
+     * IPv4 filters, so that a lookup probes the table only for the prefix
+     * lengths that can match (ioc-ip.c): for each length up to
+     * OT_IOC_V4_FILTER_BITS present, a bitmap of the networks held (exact);
+     * for the longer lengths together, a bitmap of their first
+     * OT_IOC_V4_FILTER_BITS bits.  At most 384 KiB; NULL until needed.
+     */
+    uint64_t *v4net[OT_IOC_V4_FILTER_BITS + 1];
+    uint64_t *v4long;
     uint8_t lens6[129], nlens6;
     uint32_t by_type[OT_IOC_TYPE_COUNT];
     uint32_t last_origin; /* 0: none yet */
@@ -113,6 +124,8 @@ void ot_ioc_ip_len_present_(struct ot_ioc_set *set, bool v6, uint8_t plen);
 /* Writes "'value'" with unprintable bytes as \xNN and a long value cut with
  * "...", for reasons; always NUL-terminated (cap >= 8). */
 void ot_ioc_quote_(char *dst, size_t cap, const char *s, size_t n);
+/* The same, returning dst: for a reason built only when there is an error. */
+const char *ot_ioc_quoted_(char *dst, size_t cap, const char *s, size_t n);
 /* The type a value's shape says, or OT_IOC_AUTO with the reason in `why`. */
 enum ot_ioc_type ot_ioc_detect_(const char *s, size_t n, char *why, size_t why_cap);
 
@@ -132,6 +145,12 @@ int ot_ioc_parse_ipspec_(const char *s, size_t n, bool allow_port, struct ot_ioc
                          char *why, size_t why_cap);
 void ot_ioc_mask_(uint8_t *addr, bool v6, unsigned plen);
 bool ot_ioc_prefix_eq_(const uint8_t *net, const uint8_t *addr, bool v6, unsigned plen);
+/* The IPv4 filters (struct ot_ioc_set): make room for a network of length
+ * plen (0 or OT_ENOMEM), mark one as held, count and free their memory. */
+int ot_ioc_v4_filter_reserve_(struct ot_ioc_set *set, unsigned plen);
+void ot_ioc_v4_filter_add_(struct ot_ioc_set *set, const uint8_t addr[4], unsigned plen);
+size_t ot_ioc_v4_filter_bytes_(const struct ot_ioc_set *set);
+void ot_ioc_v4_filter_free_(struct ot_ioc_set *set);
 int ot_ioc_add_ip_(struct ot_ioc_set *set, enum ot_ioc_type type, const char *s, size_t n,
                    const struct ot_ioc_meta *meta, char *why, size_t why_cap);
 

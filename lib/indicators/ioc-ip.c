@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "indicators/ioc-internal.h"
@@ -203,6 +204,71 @@ int ot_ioc_add_ip_(struct ot_ioc_set *set, enum ot_ioc_type type, const char *s,
     return ot_ioc_insert_(set, &nw);
 }
 
+/* ---- IPv4 filters (struct ot_ioc_set) ---- */
+
+#define FB OT_IOC_V4_FILTER_BITS
+
+static size_t v4net_words(unsigned plen)
+{
+    return ((size_t)1 << plen) / 64 + 1;
+}
+
+static uint32_t be32(const uint8_t a[4])
+{
+    return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* The first `bits` bits of a (bits <= FB < 32). */
+static uint32_t top(uint32_t a, unsigned bits)
+{
+    return bits ? a >> (32 - bits) : 0;
+}
+
+static bool bit_get(const uint64_t *b, uint32_t i)
+{
+    return b[i / 64] >> (i % 64) & 1;
+}
+
+int ot_ioc_v4_filter_reserve_(struct ot_ioc_set *set, unsigned plen)
+{
+    uint64_t **b = plen <= FB ? &set->v4net[plen] : &set->v4long;
+    if (!*b)
+        *b = calloc(plen <= FB ? v4net_words(plen) : v4net_words(FB), sizeof(uint64_t));
+    return *b ? OT_OK : OT_ENOMEM;
+}
+
+void ot_ioc_v4_filter_add_(struct ot_ioc_set *set, const uint8_t addr[4], unsigned plen)
+{
+    uint64_t *b = plen <= FB ? set->v4net[plen] : set->v4long;
+    uint32_t i = top(be32(addr), plen <= FB ? plen : FB);
+    if (b)
+        b[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+size_t ot_ioc_v4_filter_bytes_(const struct ot_ioc_set *set)
+{
+    size_t n = set->v4long ? v4net_words(FB) * sizeof(uint64_t) : 0;
+    for (unsigned l = 0; l <= FB; l++)
+        if (set->v4net[l])
+            n += v4net_words(l) * sizeof(uint64_t);
+    return n;
+}
+
+void ot_ioc_v4_filter_free_(struct ot_ioc_set *set)
+{
+    for (unsigned l = 0; l <= FB; l++)
+        free(set->v4net[l]);
+    free(set->v4long);
+}
+
+/* Can a network of length plen in the set hold a? (false: it certainly does not) */
+static bool v4_maybe(const struct ot_ioc_set *set, uint32_t a, unsigned plen)
+{
+    if (plen <= FB)
+        return set->v4net[plen] && bit_get(set->v4net[plen], top(a, plen));
+    return set->v4long && bit_get(set->v4long, top(a, FB));
+}
+
 static bool match_family(const struct ot_ioc_set *set, const uint8_t *addr, bool v6,
                          struct ot_ioc_hit *hit)
 {
@@ -210,16 +276,22 @@ static bool match_family(const struct ot_ioc_set *set, const uint8_t *addr, bool
     unsigned nlens = v6 ? set->nlens6 : set->nlens4;
     unsigned bytes = v6 ? 16 : 4;
     enum ot_ioc_kind kind = v6 ? OT_IOC_K_IP6 : OT_IOC_K_IP4;
+    uint32_t a4 = v6 ? 0 : be32(addr);
     uint8_t keys[129][17];
     uint32_t hashes[129];
-    /* all keys first, so the table slots load in parallel */
+    unsigned n = 0;
+    /* all keys first, so the table slots load in parallel; IPv4 skips the
+     * lengths its filters rule out */
     for (unsigned i = 0; i < nlens; i++) {
-        keys[i][0] = lens[i];
-        memcpy(keys[i] + 1, addr, bytes);
-        ot_ioc_mask_(keys[i] + 1, v6, lens[i]);
-        hashes[i] = ot_ioc_hash_prefetch_(set, kind, keys[i], bytes + 1);
+        if (!v6 && !v4_maybe(set, a4, lens[i]))
+            continue;
+        keys[n][0] = lens[i];
+        memcpy(keys[n] + 1, addr, bytes);
+        ot_ioc_mask_(keys[n] + 1, v6, lens[i]);
+        hashes[n] = ot_ioc_hash_prefetch_(set, kind, keys[n], bytes + 1);
+        n++;
     }
-    for (unsigned i = 0; i < nlens; i++) {
+    for (unsigned i = 0; i < n; i++) {
         const struct ot_ioc_rec *r = ot_ioc_find_hashed_(set, kind, keys[i], bytes + 1, hashes[i]);
         if (r) {
             ot_ioc_hit_fill_(set, r, hit);

@@ -18,6 +18,7 @@
 #include "otasuke/error.h"
 
 #define MAX_FIELDS 64
+#define TYPE_MEMO  8
 
 enum col { C_VALUE, C_TYPE, C_CATEGORY, C_CONFIDENCE, C_SOURCE, C_COUNT };
 
@@ -108,6 +109,13 @@ struct csv {
     int cmt[C_COUNT];
     unsigned nf;
     struct field f[MAX_FIELDS];
+    /* Type columns already parsed: a feed uses a handful of names. */
+    struct {
+        char text[24];
+        uint8_t len; /* 0: unused */
+        enum ot_ioc_type type;
+    } types[TYPE_MEMO];
+    unsigned types_next; /* the entry to replace next */
     char rec[OT_IOC_MAX_LINE + 1];
     char fbuf[OT_IOC_MAX_LINE + MAX_FIELDS + 2];
 };
@@ -154,8 +162,8 @@ static int split(struct csv *c, const char *r, size_t n, const char **why)
             }
         } else {
             size_t s = i;
-            while (i < n && r[i] != ',')
-                i++;
+            const char *comma = memchr(r + i, ',', n - i);
+            i = comma ? (size_t)(comma - r) : n;
             size_t e = i;
             while (e > s && blank(r[e - 1]))
                 e--;
@@ -291,6 +299,24 @@ static int parse_confidence(const char *s, size_t n, uint8_t *out)
     return OT_OK;
 }
 
+/* ot_ioc_type_parse() of a type column (S, N > 0), remembered by its text. */
+static int type_of(struct csv *c, const char *s, size_t n, enum ot_ioc_type *out)
+{
+    for (unsigned i = 0; i < TYPE_MEMO; i++)
+        if (c->types[i].len == n && memcmp(c->types[i].text, s, n) == 0) {
+            *out = c->types[i].type;
+            return OT_OK;
+        }
+    int rc = ot_ioc_type_parse(s, n, out);
+    if (rc == OT_OK && n < sizeof(c->types[0].text)) {
+        unsigned i = c->types_next++ % TYPE_MEMO;
+        memcpy(c->types[i].text, s, n);
+        c->types[i].len = (uint8_t)n;
+        c->types[i].type = *out;
+    }
+    return rc;
+}
+
 static int row(struct csv *c)
 {
     struct ot_ioc_load *ld = c->ld;
@@ -310,7 +336,7 @@ static int row(struct csv *c)
     }
     enum ot_ioc_type type = OT_IOC_AUTO;
     const char *s = field(c, c->col[C_TYPE], &n);
-    if (s && ot_ioc_type_parse(s, n, &type) != OT_OK) {
+    if (s && type_of(c, s, n, &type) != OT_OK) {
         ot_ioc_quote_(q, sizeof(q), s, n);
         ot_ioc_load_error_(ld, c->rline, "unknown type %s", q);
         return 0;

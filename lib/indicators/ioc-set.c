@@ -231,6 +231,8 @@ int ot_ioc_insert_(struct ot_ioc_set *s, const struct ot_ioc_new *n)
     if (n->key_len == 0 || n->key_len > UINT16_MAX)
         return OT_EINVAL;
     int rc = table_make_room(&s->tab, &s->tmask, s->tused);
+    if (!rc && n->kind == OT_IOC_K_IP4)
+        rc = ot_ioc_v4_filter_reserve_(s, n->plen);
     if (rc)
         return rc;
     uint32_t h = ot_ioc_hash_(s->seed, n->kind, n->key, n->key_len);
@@ -276,6 +278,8 @@ int ot_ioc_insert_(struct ot_ioc_set *s, const struct ot_ioc_new *n)
     s->by_type[n->type]++;
     if (!textual)
         ot_ioc_ip_len_present_(s, n->kind == OT_IOC_K_IP6, n->plen);
+    if (n->kind == OT_IOC_K_IP4)
+        ot_ioc_v4_filter_add_(s, (const uint8_t *)n->key + 1, n->plen);
     return OT_OK;
 }
 
@@ -368,6 +372,7 @@ void ot_ioc_set_free(struct ot_ioc_set *s)
     free(s->arena);
     free(s->tab);
     free(s->itab);
+    ot_ioc_v4_filter_free_(s);
     free(s);
 }
 
@@ -503,6 +508,7 @@ void ot_ioc_set_info(const struct ot_ioc_set *s, struct ot_ioc_set_info *out)
     memcpy(out->by_type, s->by_type, sizeof(out->by_type));
     out->max_indicators = s->max;
     out->bytes = sizeof(*s) + s->acap + (s->tab ? ((size_t)s->tmask + 1) * sizeof(*s->tab) : 0) +
-                 (s->itab ? ((size_t)s->imask + 1) * sizeof(*s->itab) : 0);
+                 (s->itab ? ((size_t)s->imask + 1) * sizeof(*s->itab) : 0) +
+                 ot_ioc_v4_filter_bytes_(s);
     out->finalized = s->frozen;
 }

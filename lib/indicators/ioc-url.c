@@ -315,18 +315,17 @@ int ot_ioc_add_url_(struct ot_ioc_set *set, const char *s, size_t n, const struc
     char q[96];
     struct out o = {.p = key, .cap = sizeof(key)};
     size_t qpos;
-    ot_ioc_quote_(q, sizeof(q), s, n);
     if (s[0] == '/') {
         put_target(&o, s, n, &qpos);
     } else {
         struct url u;
         split_url(s, n, &u);
         if (u.has_scheme && !scheme_ok(u.scheme, u.slen)) {
-            snprintf(why, why_cap, "invalid scheme in URL %s", q);
+            snprintf(why, why_cap, "invalid scheme in URL %s", ot_ioc_quoted_(q, sizeof(q), s, n));
             return OT_EINVAL;
         }
         if (u.au.hlen == 0) {
-            snprintf(why, why_cap, "URL without a host %s", q);
+            snprintf(why, why_cap, "URL without a host %s", ot_ioc_quoted_(q, sizeof(q), s, n));
             return OT_EINVAL;
         }
         if (!put_host(&o, &u.au, u.ftp, true, why, why_cap))
@@ -334,7 +333,8 @@ int ot_ioc_add_url_(struct ot_ioc_set *set, const char *s, size_t n, const struc
         put_target(&o, u.target, u.tlen, &qpos);
     }
     if (o.over) {
-        snprintf(why, why_cap, "URL longer than %d bytes once normalised %s", OT_IOC_URL_MAX, q);
+        snprintf(why, why_cap, "URL longer than %d bytes once normalised %s", OT_IOC_URL_MAX,
+                 ot_ioc_quoted_(q, sizeof(q), s, n));
         return OT_EINVAL;
     }
     struct ot_ioc_new nw = {

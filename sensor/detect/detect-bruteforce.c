@@ -345,5 +345,6 @@ const struct ot_detector ot_detector_bruteforce = {
     .free = fini,
     .flow_end = flow_end,
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_LOGIN) | OT_OBS_BIT(OT_OBS_HTTP),
     .tick = tick,
 };

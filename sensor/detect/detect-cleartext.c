@@ -89,4 +89,5 @@ const struct ot_detector ot_detector_cleartext = {
     .sigs = sigs,
     .n_sigs = sizeof(sigs) / sizeof(sigs[0]),
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_LOGIN) | OT_OBS_BIT(OT_OBS_HTTP),
 };

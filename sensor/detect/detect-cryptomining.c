@@ -301,7 +301,7 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     } else {
         return;
     }
-    int i = ot_dn_set_match(&st->pools, name.s, name.len);
+    int i = ot_dn_set_match_name(&st->pools, ot_detect_name(d, name.s, name.len));
     if (i < 0)
         return;
     if (!first_time(d, st, host, f->v6, sig, (uint64_t)i + 1, o->ts_us))
@@ -361,5 +361,6 @@ const struct ot_detector ot_detector_cryptomining = {
     .flow_start = NULL,
     .flow_end = flow_end,
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_DNS_QUERY) | OT_OBS_BIT(OT_OBS_TLS),
     .payload = payload,
 };

@@ -172,12 +172,15 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     size_t len = o->u.dns.qname.len;
     while (len && name[len - 1] == '.')
         len--;
-    if (!len || ot_dn_is_ignored(name, len))
+    if (!len)
+        return;
+    struct ot_dn_name *dn = ot_detect_name(d, name, len); /* shared with dns-tunnel, rat ... */
+    if (ot_dn_name_ignored(dn))
         return;
     bool nx = o->kind == OT_OBS_DNS_ANSWER && o->u.dns.rcode == 3;
     if (o->kind == OT_OBS_DNS_ANSWER && !nx && o->u.dns.rcode != 0)
         return; /* SERVFAIL, REFUSED: says nothing about the name */
-    size_t r = ot_dn_registered(name, len);
+    size_t r = ot_dn_name_registered(dn);
     const char *label = name + r;
     const char *dot = memchr(label, '.', len - r);
     size_t label_len = dot ? (size_t)(dot - label) : len - r;
@@ -241,4 +244,5 @@ const struct ot_detector ot_detector_dga = {
     .init = init,
     .free = fini,
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_DNS_QUERY) | OT_OBS_BIT(OT_OBS_DNS_ANSWER),
 };

@@ -299,12 +299,15 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     size_t len = o->u.dns.qname.len;
     while (len && name[len - 1] == '.')
         len--;
-    if (!len || mdns_or_llmnr(f) || ot_dn_is_ignored(name, len))
+    if (!len || mdns_or_llmnr(f))
         return;
-    size_t r = ot_dn_registered(name, len);
+    struct ot_dn_name *dn = ot_detect_name(d, name, len); /* shared with dga, rat ... */
+    if (ot_dn_name_ignored(dn))
+        return;
+    size_t r = ot_dn_name_registered(dn);
     if (len - r >= DOM_MAX)
         return;
-    if (ot_dn_set_match(&st->benign, name, len) >= 0)
+    if (ot_dn_set_match_name(&st->benign, dn) >= 0)
         return;
     /* The querying host: the sender of a query, the receiver of an answer. */
     int qdir = o->kind == OT_OBS_DNS_QUERY ? o->dir : !o->dir;
@@ -381,4 +384,5 @@ const struct ot_detector ot_detector_dns_tunnel = {
     .init = init,
     .free = fini,
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_DNS_QUERY) | OT_OBS_BIT(OT_OBS_DNS_ANSWER),
 };

@@ -212,4 +212,6 @@ const struct ot_detector ot_detector_ioc = {
     .init = init,
     .flow_start = flow_start,
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_DNS_QUERY) | OT_OBS_BIT(OT_OBS_DNS_ANSWER) |
+                 OT_OBS_BIT(OT_OBS_TLS) | OT_OBS_BIT(OT_OBS_HTTP),
 };

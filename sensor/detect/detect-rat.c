@@ -203,9 +203,9 @@ static void report(struct ot_detect *d, struct state *st, const struct ot_flow *
 }
 
 /* The first tool (table order) one of whose domains NAME is or is under; -1 if none. */
-static int tool_by_name(const struct state *st, const char *name, size_t len)
+static int tool_by_name(struct ot_detect *d, const struct state *st, const char *name, size_t len)
 {
-    return ot_dn_set_match(&st->domains, name, len);
+    return ot_dn_set_match_name(&st->domains, ot_detect_name(d, name, len));
 }
 
 static bool radmin_client_hello(const uint8_t *p, size_t n)
@@ -304,7 +304,7 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     switch (o->kind) {
     case OT_OBS_DNS_QUERY: {
         struct ot_str q = o->u.dns.qname;
-        if (f->srv_port == 5353 || f->cli_port == 5353 || (t = tool_by_name(st, q.s, q.len)) < 0)
+        if (f->srv_port == 5353 || f->cli_port == 5353 || (t = tool_by_name(d, st, q.s, q.len)) < 0)
             return;
         report(d, st, f, t, true, o->dir, "dns-query", q.s, q.len, o->ts_us);
         return;
@@ -312,7 +312,7 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     case OT_OBS_TLS:
     case OT_OBS_TLS_CLIENT_CERT: {
         struct ot_str s = o->u.tls.sni;
-        if (o->kind == OT_OBS_TLS && s.len && (t = tool_by_name(st, s.s, s.len)) >= 0) {
+        if (o->kind == OT_OBS_TLS && s.len && (t = tool_by_name(d, st, s.s, s.len)) >= 0) {
             report(d, st, f, t, false, 0, "tls-sni", s.s, s.len, o->ts_us);
             return;
         }
@@ -325,7 +325,7 @@ static void observe(struct ot_detect *d, void *sv, const struct ot_flow *f, cons
     }
     case OT_OBS_HTTP: {
         struct ot_str h = o->u.http.host, ua = o->u.http.user_agent;
-        if (h.len && (t = tool_by_name(st, h.s, h.len)) >= 0) {
+        if (h.len && (t = tool_by_name(d, st, h.s, h.len)) >= 0) {
             report(d, st, f, t, false, 0, "http-host", h.s, h.len, o->ts_us);
             return;
         }
@@ -400,5 +400,7 @@ const struct ot_detector ot_detector_rat = {
     .free = fini,
     .flow_end = flow_end,
     .observe = observe,
+    .obs_kinds = OT_OBS_BIT(OT_OBS_DNS_QUERY) | OT_OBS_BIT(OT_OBS_TLS) |
+                 OT_OBS_BIT(OT_OBS_TLS_CLIENT_CERT) | OT_OBS_BIT(OT_OBS_HTTP),
     .payload = payload,
 };

@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "detect/dns-name.h"
 #include "flow/flow.h"
 #include "otasuke/error.h"
 #include "output/eve.h"
@@ -282,6 +283,14 @@ struct userdata {
     void *data;
 };
 
+/* The hooks the engine dispatches from lists of the detectors that have them. */
+enum { H_FLOW_START = 0, H_FLOW_END, H_PAYLOAD, H_TICK, N_HOOKS };
+
+struct hook_list {
+    uint8_t n;
+    uint8_t det[OT_DETECT_MAX_DETECTORS]; /* indices into ot_detectors, in table order */
+};
+
 struct ot_detect {
     struct ot_detect_conf conf;
     struct ot_eve *eve;
@@ -290,6 +299,16 @@ struct ot_detect {
     size_t n_det;
     void *states[OT_DETECT_MAX_DETECTORS];
     bool on[OT_DETECT_MAX_DETECTORS];
+    /*
+     * Who gets what: the switched-on detectors with each hook, and with an
+     * observe hook for each observation kind (the last row: kinds out of
+     * range, for the detectors that take every kind).
+     */
+    struct hook_list hooks[N_HOOKS];
+    struct hook_list obs[OT_OBS__COUNT + 1];
+    /* ot_detect_name(): the name shared within one observation. */
+    bool observing, name_valid;
+    struct ot_dn_name name;
     struct userdata ud[4];
     struct ot_jw ejw; /* renders evidence */
     struct pending *pend;
@@ -297,6 +316,36 @@ struct ot_detect {
     uint32_t n_buckets, n_pend, free_head, old_head, old_tail;
     uint64_t now_us;
 };
+
+static void list_add(struct hook_list *l, size_t i)
+{
+    l->det[l->n++] = (uint8_t)i;
+}
+
+/* Fill d->hooks and d->obs from the detectors switched on. */
+static void build_hook_lists(struct ot_detect *d)
+{
+    for (size_t i = 0; i < d->n_det; i++) {
+        const struct ot_detector *det = ot_detectors[i];
+        if (!d->on[i])
+            continue;
+        if (det->flow_start)
+            list_add(&d->hooks[H_FLOW_START], i);
+        if (det->flow_end)
+            list_add(&d->hooks[H_FLOW_END], i);
+        if (det->payload)
+            list_add(&d->hooks[H_PAYLOAD], i);
+        if (det->tick)
+            list_add(&d->hooks[H_TICK], i);
+        if (!det->observe)
+            continue;
+        for (unsigned k = 0; k < OT_OBS__COUNT; k++)
+            if (!det->obs_kinds || (det->obs_kinds & OT_OBS_BIT(k)))
+                list_add(&d->obs[k], i);
+        if (!det->obs_kinds)
+            list_add(&d->obs[OT_OBS__COUNT], i);
+    }
+}
 
 int ot_detect_new(const struct ot_detect_conf *c, struct ot_eve *eve, struct ot_detect **out)
 {
@@ -349,6 +398,7 @@ int ot_detect_new(const struct ot_detect_conf *c, struct ot_eve *eve, struct ot_
             }
         }
     }
+    build_hook_lists(d);
     *out = d;
     return OT_OK;
 fail:
@@ -426,6 +476,10 @@ void ot_detect_count_full(struct ot_detect *d, const struct ot_detector *det)
 
 void *ot_detect_userdata(const struct ot_detect *d, const char *name)
 {
+    /* Callers pass string literals: the same pointer, nearly always (hooks ask per flow). */
+    for (size_t i = 0; i < OT_ARRAY_SIZE(d->ud); i++)
+        if (d->ud[i].name == name)
+            return d->ud[i].data;
     for (size_t i = 0; i < OT_ARRAY_SIZE(d->ud); i++)
         if (d->ud[i].name && strcmp(d->ud[i].name, name) == 0)
             return d->ud[i].data;
@@ -453,33 +507,55 @@ uint64_t ot_detect_hash_addr(const struct ot_addr *a, uint64_t seed)
     return h ^ (h >> 32);
 }
 
-#define EACH_ON(d, i, hook)                                                                        \
-    for (size_t i = 0; i < (d)->n_det; i++)                                                        \
-        if ((d)->on[i] && ot_detectors[i]->hook)
+struct ot_dn_name *ot_detect_name(struct ot_detect *d, const char *name, size_t len)
+{
+    if (!d->observing || !d->name_valid || d->name.s != name || d->name.len != len) {
+        ot_dn_name_init(&d->name, name, len);
+        d->name_valid = true;
+    }
+    return &d->name;
+}
 
 void ot_detect_flow_start(struct ot_detect *d, const struct ot_flow *f, const struct ot_packet *p)
 {
-    EACH_ON(d, i, flow_start)
-    ot_detectors[i]->flow_start(d, d->states[i], f, p);
+    const struct hook_list *l = &d->hooks[H_FLOW_START];
+    for (unsigned j = 0; j < l->n; j++) {
+        unsigned i = l->det[j];
+        ot_detectors[i]->flow_start(d, d->states[i], f, p);
+    }
 }
 
 void ot_detect_flow_end(struct ot_detect *d, const struct ot_flow *f)
 {
-    EACH_ON(d, i, flow_end)
-    ot_detectors[i]->flow_end(d, d->states[i], f);
+    const struct hook_list *l = &d->hooks[H_FLOW_END];
+    for (unsigned j = 0; j < l->n; j++) {
+        unsigned i = l->det[j];
+        ot_detectors[i]->flow_end(d, d->states[i], f);
+    }
 }
 
 void ot_detect_observe(struct ot_detect *d, const struct ot_flow *f, const struct ot_obs *o)
 {
-    EACH_ON(d, i, observe)
-    ot_detectors[i]->observe(d, d->states[i], f, o);
+    unsigned kind = (unsigned)o->kind < OT_OBS__COUNT ? (unsigned)o->kind : OT_OBS__COUNT;
+    /* The names the detectors share live on the parser's stack: valid for this call only. */
+    d->observing = true;
+    d->name_valid = false;
+    const struct hook_list *l = &d->obs[kind];
+    for (unsigned j = 0; j < l->n; j++) {
+        unsigned i = l->det[j];
+        ot_detectors[i]->observe(d, d->states[i], f, o);
+    }
+    d->observing = false;
 }
 
 void ot_detect_payload(struct ot_detect *d, const struct ot_flow *f, int dir, const uint8_t *data,
                        size_t len)
 {
-    EACH_ON(d, i, payload)
-    ot_detectors[i]->payload(d, d->states[i], f, dir, data, len);
+    const struct hook_list *l = &d->hooks[H_PAYLOAD];
+    for (unsigned j = 0; j < l->n; j++) {
+        unsigned i = l->det[j];
+        ot_detectors[i]->payload(d, d->states[i], f, dir, data, len);
+    }
 }
 
 /* ---- alerts ---- */
@@ -789,8 +865,11 @@ void ot_detect_alert(struct ot_detect *d, const struct ot_detector *det, const s
 void ot_detect_tick(struct ot_detect *d, uint64_t now_us)
 {
     d->now_us = now_us;
-    EACH_ON(d, i, tick)
-    ot_detectors[i]->tick(d, d->states[i], now_us);
+    const struct hook_list *l = &d->hooks[H_TICK];
+    for (unsigned j = 0; j < l->n; j++) {
+        unsigned i = l->det[j];
+        ot_detectors[i]->tick(d, d->states[i], now_us);
+    }
     uint64_t quiet = (uint64_t)d->conf.alert_quiet_s * 1000000u;
     uint64_t hold = (uint64_t)d->conf.alert_max_hold_s * 1000000u;
     for (uint32_t i = d->old_head; i != NONE;) {

@@ -43,6 +43,7 @@
 struct ot_flow;
 struct ot_eve;
 struct ot_detect;
+struct ot_dn_name;
 
 #define OT_DETECT_MAX_PARAMS 10
 #define OT_DETECT_MAX_EVIDENCE 10
@@ -81,6 +82,11 @@ struct ot_detector {
     void (*observe)(struct ot_detect *d, void *state, const struct ot_flow *f,
                     const struct ot_obs *o);
     /*
+     * The observation kinds observe wants, OT_OBS_BIT(kind) each; 0 = every
+     * kind.  The engine calls observe only for those.
+     */
+    uint32_t obs_kinds;
+    /*
      * The first in-order payload of each direction of a flow (the start of a
      * TCP stream, or the first UDP datagram), once per direction.
      */
@@ -89,6 +95,8 @@ struct ot_detector {
     /* Once a second of packet time (expire windows). */
     void (*tick)(struct ot_detect *d, void *state, uint64_t now_us);
 };
+
+#define OT_OBS_BIT(kind) (1u << (kind))
 
 /* The registration table (detect.c), NULL-terminated. */
 extern const struct ot_detector *const ot_detectors[];
@@ -183,6 +191,14 @@ void ot_detect_count_full(struct ot_detect *d, const struct ot_detector *det);
  */
 void *ot_detect_userdata(const struct ot_detect *d, const char *name);
 void ot_detect_set_userdata(struct ot_detect *d, const char *name, void *data);
+/*
+ * NAME (a DNS query name, TLS SNI, HTTP host: not copied) as a struct
+ * ot_dn_name (dns-name.h) shared by the detectors that look at the same
+ * observation, so that what they all compute (ignored?, registered domain,
+ * suffix hashes) is computed once.  Within an observe hook the engine keeps
+ * it for the rest of the observation; elsewhere it is computed afresh.
+ */
+struct ot_dn_name *ot_detect_name(struct ot_detect *d, const char *name, size_t len);
 
 enum ot_evidence_kind { OT_EV_STR = 0, OT_EV_U64, OT_EV_BOOL, OT_EV_STRS };
 

@@ -52,15 +52,6 @@ struct lit {
         str, sizeof(str) - 1                                                                       \
     }
 
-/* Index of the first entry of LIST that NAME ends with (ot_dn_has_suffix()), or -1. */
-static int match_lits(const char *name, size_t len, const struct lit *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ot_dn_has_suffix_n(name, len, list[i].s, list[i].len))
-            return (int)i;
-    return -1;
-}
-
 /* Start offsets of the last MAX labels, last label first; returns how many were found. */
 static size_t label_starts(const char *name, size_t len, size_t *starts, size_t max)
 {
@@ -78,11 +69,20 @@ static size_t label_starts(const char *name, size_t len, size_t *starts, size_t 
     return n;
 }
 
+/*
+ * Is S (L bytes, any case) the lower-case entry E?  The length and first
+ * letter first: the lists are tried on every name and mostly miss.
+ */
+static bool lit_eq(const char *s, size_t l, const struct lit *e)
+{
+    return e->len == l && l && lower((unsigned char)s[0]) == e->s[0] &&
+           strncasecmp(s, e->s, l) == 0;
+}
+
 static bool label_is(const char *name, size_t start, size_t end, const struct lit *set, size_t n)
 {
-    size_t l = end - start;
     for (size_t i = 0; i < n; i++)
-        if (set[i].len == l && strncasecmp(name + start, set[i].s, l) == 0)
+        if (lit_eq(name + start, end - start, &set[i]))
             return true;
     return false;
 }
@@ -100,7 +100,8 @@ static const struct lit generic_sld[] = {
 /*
  * Shared suffixes where every label below belongs to a different owner:
  * dynamic DNS and free hosting (one name per customer), so the owner's
- * label is the one that matters.
+ * label is the one that matters.  Each is exactly two labels
+ * (ot_dn_registered() relies on it).
  */
 static const struct lit shared_suffixes[] = {
     L("ddns.net"),          L("dyndns.org"),      L("dyndns.com"),        L("no-ip.org"),
@@ -123,18 +124,14 @@ size_t ot_dn_registered(const char *name, size_t len)
     size_t n = label_starts(name, len, st, 5);
     if (n <= 2)
         return 0;
-    /* Shared hosting / dynamic DNS: the owner's label and the suffix. */
-    for (size_t i = 0; i < sizeof(shared_suffixes) / sizeof(shared_suffixes[0]); i++) {
-        size_t sl = shared_suffixes[i].len;
-        if (sl < len && name[len - sl - 1] == '.' &&
-            strncasecmp(name + len - sl, shared_suffixes[i].s, sl) == 0) {
-            /* the label before the suffix */
-            size_t end = len - sl - 1, s = end;
-            while (s > 0 && name[s - 1] != '.')
-                s--;
-            return s;
-        }
-    }
+    /*
+     * Shared hosting / dynamic DNS: the owner's label and the suffix.  Every
+     * entry is two labels, so only the name's last two can be one.
+     */
+    size_t two = len - st[1];
+    for (size_t i = 0; i < sizeof(shared_suffixes) / sizeof(shared_suffixes[0]); i++)
+        if (lit_eq(name + st[1], two, &shared_suffixes[i]))
+            return st[2]; /* the label before the suffix */
     size_t tld_len = len - st[0];
     size_t k = 1; /* index (from the end) of the registered label */
     if (tld_len == 2 &&
@@ -149,6 +146,7 @@ size_t ot_dn_registered(const char *name, size_t len)
     return r;
 }
 
+/* Single labels (ot_dn_is_ignored() compares them with the last label only). */
 static const struct lit local_suffixes[] = {
     L("arpa"),      L("local"),    L("localhost"), L("localdomain"), L("lan"),
     L("home"),      L("internal"), L("intranet"),  L("corp"),        L("domain"),
@@ -157,13 +155,16 @@ static const struct lit local_suffixes[] = {
 
 bool ot_dn_is_ignored(const char *name, size_t len)
 {
-    if (len == 0 || !memchr(name, '.', len))
+    const char *dot = len ? memrchr(name, '.', len) : NULL;
+    if (!dot)
         return true;
-    if (match_lits(name, len, local_suffixes, sizeof(local_suffixes) / sizeof(local_suffixes[0])) >=
-        0)
+    size_t last = (size_t)(dot - name) + 1; /* where the last label starts */
+    if (label_is(name, last, len, local_suffixes,
+                 sizeof(local_suffixes) / sizeof(local_suffixes[0])))
         return true;
-    for (size_t i = 0; i < len; i++)
-        if (name[i] == '_' && (i == 0 || name[i - 1] == '.'))
+    for (const char *u = memchr(name, '_', len); u;
+         u = memchr(u + 1, '_', len - (size_t)(u + 1 - name)))
+        if (u == name || u[-1] == '.')
             return true;
     return false;
 }
@@ -243,6 +244,8 @@ int ot_dn_set_add(struct ot_dn_set *s, const char *suffix, int value)
                 return OT_ELIMIT;
             *sl = (struct ot_dn_set_slot){h, suffix, (uint32_t)len, value};
             s->n++;
+            if (len > s->max_len)
+                s->max_len = (uint32_t)len;
             return 0;
         }
         if (sl->hash == h && sl->len == len && set_eq(sl->s, suffix, len)) {
@@ -270,13 +273,87 @@ int ot_dn_set_match(const struct ot_dn_set *s, const char *name, size_t len)
     if (!s->n)
         return -1;
     uint64_t h = SET_SEED;
-    for (size_t i = len; i-- > 0;) {
+    /* Suffixes longer than every entry cannot match: stop there. */
+    size_t stop = len > s->max_len ? len - s->max_len : 0;
+    for (size_t i = len; i-- > stop;) {
         h = (h ^ (uint64_t)lower((unsigned char)name[i])) * SET_PRIME;
         if (i == 0 || name[i - 1] == '.') {
             int v = set_find(s, h, name + i, len - i);
             if (v >= 0 && (best < 0 || v < best))
                 best = v;
         }
+    }
+    return best;
+}
+
+/* ---- a name looked at by several detectors ---- */
+
+enum { HAVE_IGNORED = 1, HAVE_REG = 2, HAVE_SFX = 4 };
+
+void ot_dn_name_init(struct ot_dn_name *n, const char *name, size_t len)
+{
+    n->s = name;
+    n->len = len;
+    n->have = 0;
+}
+
+bool ot_dn_name_ignored(struct ot_dn_name *n)
+{
+    if (!(n->have & HAVE_IGNORED)) {
+        n->ignored = ot_dn_is_ignored(n->s, n->len);
+        n->have |= HAVE_IGNORED;
+    }
+    return n->ignored;
+}
+
+size_t ot_dn_name_registered(struct ot_dn_name *n)
+{
+    if (!(n->have & HAVE_REG)) {
+        n->reg = ot_dn_registered(n->s, n->len);
+        n->have |= HAVE_REG;
+    }
+    return n->reg;
+}
+
+/* The hashes ot_dn_set_match() computes, for every suffix that starts a label. */
+static void name_suffixes(struct ot_dn_name *n)
+{
+    /* Locals: the name's bytes may alias the struct as far as the compiler knows. */
+    const char *s = n->s;
+    size_t len = n->len;
+    uint64_t h = SET_SEED;
+    uint32_t k = len > UINT32_MAX ? UINT32_MAX : 0;
+    for (size_t i = len; k != UINT32_MAX && i-- > 0;) {
+        h = (h ^ (uint64_t)lower((unsigned char)s[i])) * SET_PRIME;
+        if (i == 0 || s[i - 1] == '.') {
+            if (k == OT_DN_NAME_MAX_LABELS) {
+                k = UINT32_MAX; /* too many labels: match the slow way */
+                break;
+            }
+            n->sfx_off[k] = (uint32_t)i;
+            n->sfx_hash[k++] = h;
+        }
+    }
+    n->n_sfx = k;
+    n->have |= HAVE_SFX;
+}
+
+int ot_dn_set_match_name(const struct ot_dn_set *s, struct ot_dn_name *n)
+{
+    if (!s->n)
+        return -1;
+    if (!(n->have & HAVE_SFX))
+        name_suffixes(n);
+    if (n->n_sfx == UINT32_MAX)
+        return ot_dn_set_match(s, n->s, n->len);
+    int best = -1;
+    for (uint32_t k = 0; k < n->n_sfx; k++) {
+        size_t sl = n->len - n->sfx_off[k];
+        if (sl > s->max_len)
+            break; /* the rest are longer still */
+        int v = set_find(s, n->sfx_hash[k], n->s + n->sfx_off[k], sl);
+        if (v >= 0 && (best < 0 || v < best))
+            best = v;
     }
     return best;
 }

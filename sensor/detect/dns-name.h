@@ -54,6 +54,7 @@ struct ot_dn_set_slot {
 struct ot_dn_set {
     struct ot_dn_set_slot slot[OT_DN_SET_SLOTS];
     uint32_t n;
+    uint32_t max_len; /* longest entry: longer suffixes of a name need no lookup */
 };
 
 /*
@@ -64,6 +65,35 @@ struct ot_dn_set {
 int ot_dn_set_add(struct ot_dn_set *s, const char *suffix, int value);
 /* The smallest value among the suffixes NAME equals or ends with "." plus; -1 if none. */
 int ot_dn_set_match(const struct ot_dn_set *s, const char *name, size_t len);
+
+/*
+ * One name looked at by several detectors (the query name of a DNS
+ * observation goes to dns-tunnel, dga, rat and cryptomining): what they all
+ * ask of it is worked out once, on first use, and kept here.  The detection
+ * engine keeps one per observation (ot_detect_name(), detect.h).  The name
+ * is not copied: S must stay valid as long as the struct is used.
+ */
+#define OT_DN_NAME_MAX_LABELS 128 /* a DNS name (255 bytes) has at most 128 labels */
+
+struct ot_dn_name {
+    const char *s;
+    size_t len;
+    /* The rest is filled on demand by the functions below; do not read it directly. */
+    uint8_t have;   /* which of these are filled (bits, dns-name.c) */
+    bool ignored;   /* ot_dn_is_ignored() */
+    size_t reg;     /* ot_dn_registered() */
+    uint32_t n_sfx; /* suffixes starting a label, hashed as the suffix set does; */
+                    /* UINT32_MAX: more than OT_DN_NAME_MAX_LABELS labels */
+    uint32_t sfx_off[OT_DN_NAME_MAX_LABELS]; /* where each starts, last label first */
+    uint64_t sfx_hash[OT_DN_NAME_MAX_LABELS];
+};
+
+/* Start looking at NAME (LEN bytes, as for the functions above). */
+void ot_dn_name_init(struct ot_dn_name *n, const char *name, size_t len);
+/* ot_dn_is_ignored(), ot_dn_registered() and ot_dn_set_match() of the name, each computed once. */
+bool ot_dn_name_ignored(struct ot_dn_name *n);
+size_t ot_dn_name_registered(struct ot_dn_name *n);
+int ot_dn_set_match_name(const struct ot_dn_set *s, struct ot_dn_name *n);
 
 /*
  * Names the DNS detectors leave alone: a single label, reverse lookups

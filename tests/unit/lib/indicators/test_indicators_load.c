@@ -295,6 +295,49 @@ static void test_csv_headerless(void **state)
     ot_ioc_set_free(s);
 }
 
+/*
+ * Many type names in one file, in turn and repeated (the loader remembers the
+ * ones it parsed): each row gets its own type, and a bad one stays an error
+ * every time.
+ */
+static void test_csv_type_names(void **state)
+{
+    static const char *const rows[][3] = {
+        {"192.0.2.", "", "ip"},           {"d", ".example", "domain"},  {"198.51.100.", "", "IPv4"},
+        {"h", ".example", "hostname"},    {"e", ".example", "FQDN"},    {"f", ".example", "dns"},
+        {"g", ".example", "domain-name"}, {"203.0.113.", "", "ip-dst"}, {"k", ".example", "host"},
+        {"http://u", ".example/", "url"}, {"10.", ".0.0/16", "cidr"},   {"m", ".example", "Domain"},
+    };
+    enum { N = sizeof(rows) / sizeof(rows[0]), ROUNDS = 3 };
+    char *text = calloc(1, 64 * N * ROUNDS + 64);
+    assert_non_null(text);
+    size_t len = 0;
+    for (unsigned k = 0; k < ROUNDS; k++) {
+        for (unsigned i = 0; i < N; i++) {
+            len += (size_t)sprintf(text + len, "%s%u%s,%s\n", rows[i][0], k * N + i + 1, rows[i][1],
+                                   rows[i][2]);
+        }
+        len += (size_t)sprintf(text + len, "bad%u.example,nonsense\n", k);
+    }
+    struct ot_ioc_set *s = new_set(0);
+    struct reports r;
+    struct ot_ioc_load_stats st;
+    struct ot_ioc_load_opts o = {.report = collect, .report_ctx = &r, .format = OT_IOC_FMT_CSV};
+    r.n = 0;
+    assert_int_equal(ot_ioc_load_buffer(s, "types.csv", text, len, &o, &st), 0);
+    assert_int_equal(st.loaded, N * ROUNDS);
+    assert_int_equal(st.errors, ROUNDS);
+    assert_true(reported(&r, "types.csv:13:", "unknown type 'nonsense'"));
+    struct ot_ioc_set_info info;
+    ot_ioc_set_info(s, &info);
+    assert_int_equal(info.by_type[OT_IOC_IP], 3 * ROUNDS);
+    assert_int_equal(info.by_type[OT_IOC_DOMAIN], 7 * ROUNDS);
+    assert_int_equal(info.by_type[OT_IOC_URL], ROUNDS);
+    assert_int_equal(info.by_type[OT_IOC_CIDR], ROUNDS);
+    ot_ioc_set_free(s);
+    free(text);
+}
+
 static void test_csv_header(void **state)
 {
     struct ot_ioc_set *s = new_set(0);
@@ -491,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_report_cap),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_csv_headerless),
+        cmocka_unit_test(test_csv_type_names),
         cmocka_unit_test(test_csv_header),
         cmocka_unit_test(test_csv_comment_header),
         cmocka_unit_test(test_csv_multiline),

@@ -154,6 +154,55 @@ static void test_lpm_v4(void **state)
     ot_ioc_set_free(s);
 }
 
+/*
+ * Longest-prefix match against a brute-force answer, over networks of every
+ * length: the IPv4 filters (exact bitmaps up to /20, one bitmap of the first
+ * 20 bits for longer networks) must never hide a match.  Addresses are drawn
+ * near the networks so the filters' shared bits are exercised.
+ */
+static void test_lpm_v4_filters(void **state)
+{
+    struct ot_ioc_set *s = new_set(0);
+    enum { NETS = 400, PROBES = 20000 };
+    static uint32_t net[NETS];
+    static uint8_t len[NETS];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    size_t n = 0;
+    for (size_t i = 0; i < NETS; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        unsigned l = (unsigned)(x >> 40) % 33;
+        uint32_t a = (uint32_t)x & 0x0a0fffffu; /* few distinct leading bits */
+        a = l ? a & (uint32_t)(0xffffffffu << (32 - l)) : 0;
+        char txt[32];
+        snprintf(txt, sizeof(txt), "%u.%u.%u.%u/%u", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+                 l);
+        int rc = add(s, txt);
+        assert_true(rc == 0 || rc == OT_EEXIST);
+        if (rc == 0) {
+            net[n] = a;
+            len[n++] = (uint8_t)l;
+        }
+    }
+    ot_ioc_set_finalize(s);
+    for (size_t k = 0; k < PROBES; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t a = (uint32_t)x & 0x0a0fffffu;
+        int best = -1;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t m = len[i] ? (uint32_t)(0xffffffffu << (32 - len[i])) : 0;
+            if ((a & m) == net[i] && (best < 0 || len[i] > len[best]))
+                best = (int)i;
+        }
+        uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+        struct ot_ioc_hit h;
+        bool hit = ot_ioc_match_ip(s, b, false, &h);
+        assert_int_equal(hit, best >= 0);
+        if (hit)
+            assert_int_equal(h.prefix_len, len[best]);
+    }
+    ot_ioc_set_free(s);
+}
+
 static void test_lpm_v6(void **state)
 {
     struct ot_ioc_set *s = new_set(0);
@@ -653,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_type_names),
         cmocka_unit_test(test_ip_exact),
         cmocka_unit_test(test_lpm_v4),
+        cmocka_unit_test(test_lpm_v4_filters),
         cmocka_unit_test(test_lpm_v6),
         cmocka_unit_test(test_domains),
         cmocka_unit_test(test_domain_errors),

@@ -95,15 +95,97 @@ static void test_ignored(void **state)
         "host.localdomain",
         "x._domainkey.example.com",
         "db.internal",
+        "HOST.LOCAL",
+        "x.Onion",
+        "_a",
     };
     for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
         if (!ot_dn_is_ignored(yes[i], strlen(yes[i])))
             fail_msg("'%s' should be ignored", yes[i]);
-    static const char *const no[] = {"www.example.com", "a_b.example.com", "local.example.com",
-                                     "arpa.example.net"};
+    static const char *const no[] = {
+        "www.example.com", "a_b.example.com", "local.example.com", "arpa.example.net",
+        "x.locals",        "x.ocal",          "printer.local.",    "a.b_"};
     for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
         if (ot_dn_is_ignored(no[i], strlen(no[i])))
             fail_msg("'%s' should not be ignored", no[i]);
+}
+
+/*
+ * struct ot_dn_name gives what the plain functions give, each computed once,
+ * for every name and set (a name of more than OT_DN_NAME_MAX_LABELS labels
+ * too, which falls back to the plain walk).
+ */
+static void test_shared_name(void **state)
+{
+    static const char *const list[] = {"b.net",   "a.com",    "x.a.com",
+                                       "A.COM",   ".dot.org", "local",
+                                       "y.b.net", "ab.com",   "very.long.entry.example.org"};
+    static const char *const names[] = {
+        "a.com",
+        "x.a.com",
+        "X.A.Com",
+        "b.a.com",
+        "ba.com",
+        "q.ab.com",
+        "y.b.net",
+        "zb.net",
+        "printer.local",
+        "x..dot.org",
+        "",
+        "a.com.",
+        "www.example.co.jp",
+        "omraecidpoeb.ddns.net",
+        "X.DDNS.NET",
+        "a.mooo.com",
+        "x.y.myblog.blogspot.com",
+        "_ldap._tcp.x.com",
+        "4.3.2.1.in-addr.arpa",
+        "q.very.long.entry.example.org",
+        "long.entry.example.org",
+    };
+    struct ot_dn_set *set = calloc(1, sizeof(*set)), *small = calloc(1, sizeof(*small));
+    assert_non_null(set);
+    assert_non_null(small);
+    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+        assert_int_equal(ot_dn_set_add(set, list[i], (int)i), 0);
+    assert_int_equal(ot_dn_set_add(small, "com", 3), 0);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *nm = names[i];
+        size_t len = strlen(nm);
+        struct ot_dn_name n;
+        ot_dn_name_init(&n, nm, len);
+        for (int round = 0; round < 2; round++) { /* the second time from what is kept */
+            assert_int_equal(ot_dn_set_match_name(set, &n), ot_dn_set_match(set, nm, len));
+            assert_int_equal(ot_dn_set_match_name(small, &n), ot_dn_set_match(small, nm, len));
+            assert_int_equal(ot_dn_name_ignored(&n), ot_dn_is_ignored(nm, len));
+            assert_int_equal(ot_dn_name_registered(&n), ot_dn_registered(nm, len));
+        }
+    }
+    /* 200 labels: more than the struct keeps */
+    char many[400 + 8];
+    size_t m = 0;
+    for (int i = 0; i < 200; i++) {
+        many[m++] = 'q';
+        many[m++] = '.';
+    }
+    memcpy(many + m, "a.com", 5);
+    m += 5;
+    struct ot_dn_name n;
+    ot_dn_name_init(&n, many, m);
+    assert_int_equal(ot_dn_set_match_name(set, &n), 1);
+    assert_int_equal(ot_dn_set_match_name(set, &n), ot_dn_set_match(set, many, m));
+    /* and against an entry that long */
+    many[m] = '\0';
+    struct ot_dn_set *big = calloc(1, sizeof(*big));
+    assert_non_null(big);
+    assert_int_equal(ot_dn_set_add(big, many + 2, 0), 0);
+    ot_dn_name_init(&n, many, m);
+    assert_int_equal(ot_dn_set_match_name(set, &n), 1);
+    assert_int_equal(ot_dn_set_match_name(big, &n), 0);
+    assert_int_equal(ot_dn_set_match_name(set, &n), 1);
+    free(big);
+    free(set);
+    free(small);
 }
 
 static void test_misc(void **state)
@@ -124,7 +206,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registered), cmocka_unit_test(test_suffix),
         cmocka_unit_test(test_suffix_set), cmocka_unit_test(test_ignored),
-        cmocka_unit_test(test_misc),
+        cmocka_unit_test(test_misc),       cmocka_unit_test(test_shared_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
