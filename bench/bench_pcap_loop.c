@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     pcap_close(p);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("packets=%llu bytes=%llu seconds=%.3f pps=%.0f mbps=%.1f peak_rss_mb=%.1f checksum=%u\n",
+    printf("packets=%llu bytes=%llu seconds=%.4f pps=%.0f mbps=%.1f peak_rss_mb=%.1f checksum=%u\n",
            (unsigned long long)packets, (unsigned long long)bytes, el, (double)packets / el,
            (double)bytes * 8 / el / 1e6, (double)ru.ru_maxrss / 1024.0, sum & 0xff);
     return rc == PCAP_ERROR_BREAK ? 0 : 1;

@@ -406,7 +406,7 @@ int main(int argc, char **argv)
         const struct ot_flow_stats *fs = ot_flow_table_stats(s.flows);
         fprintf(stderr,
                 "otasuke-sensor: %llu packets (%llu invalid), %llu flows (%llu evicted), "
-                "%llu events (%llu alerts) in %.2f s (%.2f M packets/s), peak memory %ld MiB\n",
+                "%llu events (%llu alerts) in %.3f s (%.2f M packets/s), peak memory %ld MiB\n",
                 (unsigned long long)s.c.packets, (unsigned long long)s.c.invalid,
                 (unsigned long long)fs->created, (unsigned long long)fs->evicted,
                 (unsigned long long)s.eve.stats.events,
