@@ -77,30 +77,6 @@ void ot_jw_putc(struct ot_jw *w, char c)
 }
 
 /*
- * n bytes of s at o; returns the new end.  Keys, numbers and most values are
- * short, so up to 16 bytes are moved with overlapping word copies rather
- * than a call to memcpy() (a field is a few dozen instructions in all).
- */
-static inline char *put_bytes(char *o, const void *src, size_t n)
-{
-    const char *s = src;
-    if (n > 16) {
-        memcpy(o, s, n);
-    } else if (n >= 8) {
-        memcpy(o, s, 8);
-        memcpy(o + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(o, s, 4);
-        memcpy(o + n - 4, s + n - 4, 4);
-    } else if (n) {
-        o[0] = s[0];
-        o[n >> 1] = s[n >> 1];
-        o[n - 1] = s[n - 1];
-    }
-    return o + n;
-}
-
-/*
  * Bytes the next item's prefix takes: a comma when the current level
  * already has an item, and `"key":`.  Each call makes room for its prefix
  * and value together, so one check covers the whole field (the bound is
@@ -120,7 +96,7 @@ static inline char *put_key(struct ot_jw *w, char *o, const char *key, size_t kl
     w->need_comma |= bit;
     if (key) {
         *o++ = '"';
-        o = put_bytes(o, key, klen);
+        o = ot_put_bytes(o, key, klen);
         *o++ = '"';
         *o++ = ':';
     }
@@ -133,7 +109,7 @@ static void put_field(struct ot_jw *w, const char *key, size_t klen, const char 
     if (!room(w, key_room(w, key, klen) + n))
         return;
     char *o = put_key(w, w->buf + w->len, key, klen);
-    w->len = (size_t)(put_bytes(o, v, n) - w->buf);
+    w->len = (size_t)(ot_put_bytes(o, v, n) - w->buf);
 }
 
 static void open_(struct ot_jw *w, const char *key, size_t klen, char c)
@@ -256,7 +232,7 @@ static char *put_escaped(char *o, const uint8_t *s, size_t n)
     while (i < n) {
         /* Copy the run of bytes that need nothing, then handle one that does. */
         size_t j = plain_run(s, i, n);
-        o = put_bytes(o, s + i, j - i);
+        o = ot_put_bytes(o, s + i, j - i);
         i = j;
         if (i >= n)
             break;

@@ -26,6 +26,30 @@
 
 #define OT_JW_MAX_DEPTH 32
 
+/*
+ * n bytes of src at o; returns the new end.  Keys, numbers and most values
+ * are short, so up to 16 bytes are moved with overlapping word copies rather
+ * than a call to memcpy() (the writers below and the EVE renderers use it).
+ */
+static inline char *ot_put_bytes(char *o, const void *src, size_t n)
+{
+    const char *s = src;
+    if (n > 16) {
+        memcpy(o, s, n);
+    } else if (n >= 8) {
+        memcpy(o, s, 8);
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else if (n) {
+        o[0] = s[0];
+        o[n >> 1] = s[n >> 1];
+        o[n - 1] = s[n - 1];
+    }
+    return o + n;
+}
+
 struct ot_jw {
     char *buf;
     size_t len;

@@ -70,27 +70,10 @@ static inline char *ot_put_u64(char *o, uint64_t v)
     return end;
 }
 
-/*
- * n bytes of s at o; returns the new end.  Most of what the writers copy is
- * a short name, so up to 16 bytes are moved with two overlapping word copies
- * instead of a call to memcpy().
- */
+/* n bytes of s at o; returns the new end (short names without a memcpy() call). */
 static inline char *ot_put_text(char *o, const char *s, size_t n)
 {
-    if (n > 16) {
-        memcpy(o, s, n);
-    } else if (n >= 8) {
-        memcpy(o, s, 8);
-        memcpy(o + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(o, s, 4);
-        memcpy(o + n - 4, s + n - 4, 4);
-    } else if (n) {
-        o[0] = s[0];
-        o[n >> 1] = s[n >> 1];
-        o[n - 1] = s[n - 1];
-    }
-    return o + n;
+    return ot_put_bytes(o, s, n);
 }
 
 /*
