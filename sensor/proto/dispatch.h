@@ -18,6 +18,8 @@ struct ot_proto_engine {
     struct ot_proto_conf conf;
     struct ot_proto_stats stats;
     uint32_t probe_max_chunks; /* chunks per direction to try before giving up (default 4) */
+    /* The parsers to ask per transport (0 TCP, 1 UDP), in table order, NULL-terminated. */
+    const struct ot_proto_parser *candidates[2][OT_APP__COUNT + 1];
 };
 
 void ot_proto_conf_defaults(struct ot_proto_conf *conf);

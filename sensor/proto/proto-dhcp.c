@@ -11,7 +11,6 @@
  * Each datagram stands alone: a malformed one is skipped, and a flow that
  * sends BAD_RUN_MAX of them in a row is not DHCP (error).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -144,11 +143,14 @@ static bool read_options(struct dhcp_msg *m, const uint8_t *p, size_t len)
     return true; /* no END: tolerated, as most stacks do */
 }
 
+/* Dotted quad, by the decoder's formatter (inet_ntop's text, no snprintf()). */
 static void put_ip(struct ot_jw *w, const char *key, const uint8_t *a)
 {
-    char tmp[16];
-    int n = snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-    ot_jw_strn(w, key, tmp, (size_t)n);
+    struct ot_addr ad;
+    memset(&ad, 0, sizeof(ad));
+    memcpy(ad.u.b, a, 4);
+    char tmp[48];
+    ot_jw_strn(w, key, tmp, ot_addr_fmt(&ad, false, tmp));
 }
 
 static void put_opt_ip(struct ot_jw *w, const char *key, const struct opt *o)

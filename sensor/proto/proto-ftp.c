@@ -229,6 +229,8 @@ static bool ftp_command(const uint8_t *p, size_t n)
 static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
     if (dir == 1) {
+        if (len && data[0] != '2') /* a 220 greeting, or nothing */
+            return OT_PROBE_NO;
         if (len < 4)
             return ot_line_iprefix(data, len, "220 ") ? OT_PROBE_MORE : OT_PROBE_NO;
         if (ot_line_reply_code(data, len) != 220)
@@ -243,6 +245,9 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
             return OT_PROBE_YES;
         return ot_port_is(f, ftp_ports, OT_ARRAY_SIZE(ftp_ports)) ? OT_PROBE_YES : OT_PROBE_NO;
     }
+    /* USER; on an FTP port also a later command (the capture began mid-session). */
+    if (len && (data[0] | 0x20) != 'u' && !ot_port_is(f, ftp_ports, OT_ARRAY_SIZE(ftp_ports)))
+        return OT_PROBE_NO;
     if (len < 5)
         return ot_line_iprefix(data, len, "USER ") ? OT_PROBE_MORE : OT_PROBE_NO;
     if (ot_bytes_istarts(data, len, "USER ") && f->srv_port != 110) {

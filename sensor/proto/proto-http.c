@@ -108,6 +108,12 @@ static const struct method methods[] = {
 };
 #undef M
 
+/* The letters that start a method above: bit (c - 'A'). */
+#define L(c) (1u << ((c) - 'A'))
+#define METHOD_FIRST                                                                               \
+    (L('G') | L('P') | L('H') | L('D') | L('O') | L('C') | L('T') | L('M') | L('L') | L('U') |     \
+     L('S') | L('R') | L('N'))
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static bool is_ws(uint8_t c)
@@ -125,9 +131,37 @@ static void trim(const uint8_t **p, size_t *n)
         (*n)--;
 }
 
-static bool name_is(const uint8_t *p, size_t n, const char *lit)
+static uint8_t lower(uint8_t c)
 {
-    return strlen(lit) == n && ot_bytes_istarts(p, n, lit);
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* p starts with `lit` (ASCII, any case).  Inline: the literal's length is known. */
+static inline bool istarts(const uint8_t *p, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    if (n < l)
+        return false;
+    for (size_t i = 0; i < l; i++)
+        if (lower(p[i]) != lower((uint8_t)lit[i]))
+            return false;
+    return true;
+}
+
+/*
+ * p[0..n) is `lit` in any case.  `lit` is lower case: a byte matches it as
+ * it is, or upper-cased where `lit` has a letter.
+ */
+static inline bool name_is(const uint8_t *p, size_t n, const char *lit)
+{
+    if (n != strlen(lit))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i], l = (uint8_t)lit[i];
+        if (c != l && (l < 'a' || l > 'z' || (c | 0x20) != l))
+            return false;
+    }
+    return true;
 }
 
 /* A whole decimal number of at most 18 digits. */
@@ -158,7 +192,7 @@ static bool contains_ci(const uint8_t *p, size_t n, const char *needle)
 {
     size_t l = strlen(needle);
     for (size_t i = 0; i + l <= n; i++)
-        if (ot_bytes_istarts(p + i, n - i, needle))
+        if (istarts(p + i, n - i, needle))
             return true;
     return false;
 }
@@ -168,20 +202,55 @@ struct line {
     size_t n;
 };
 
-/* The next line of a block from *off, without its CR LF; false at the end. */
-static bool next_line(const uint8_t *b, size_t n, size_t *off, struct line *l)
+/*
+ * The lines of a head.  `whole`: the block is known to end at n (it was
+ * collected first).  Otherwise it is read in place from a chunk that may
+ * hold less (then `partial` is set when a line or the empty line is
+ * missing) or more (a body, the next message) than the head.
+ */
+struct head {
+    const uint8_t *b;
+    size_t n, off;
+    bool whole, partial;
+};
+
+/* Bytes the head scan has reached but no result yet: the chunk ended inside the head. */
+#define HEAD_PARTIAL 1
+
+/* The next line, without its CR LF; false at the end of the head's bytes. */
+static bool head_line(struct head *h, struct line *l)
 {
-    if (*off >= n)
+    if (h->off >= h->n) {
+        h->partial = !h->whole;
         return false;
-    const uint8_t *s = b + *off;
-    const uint8_t *nl = memchr(s, '\n', n - *off);
-    size_t len = nl ? (size_t)(nl - s) : n - *off;
-    *off += len + (nl ? 1 : 0);
+    }
+    const uint8_t *s = h->b + h->off;
+    const uint8_t *nl = memchr(s, '\n', h->n - h->off);
+    if (!nl && !h->whole) {
+        h->partial = true;
+        return false;
+    }
+    size_t len = nl ? (size_t)(nl - s) : h->n - h->off;
+    h->off += len + (nl ? 1 : 0);
     if (len && s[len - 1] == '\r')
         len--;
     l->p = s;
     l->n = len;
     return true;
+}
+
+/*
+ * A head that cannot be parsed: the error, but only once the head is known
+ * to be complete and within `limit` (as if it had been collected first).
+ */
+static int head_fail(struct head *h, size_t limit, int rc)
+{
+    struct line l;
+    while (head_line(h, &l) && l.n)
+        ;
+    if (h->partial)
+        return HEAD_PARTIAL;
+    return h->off > limit ? OT_ELIMIT : rc;
 }
 
 /* Standard base64 into out[cap]; stops at '=' or the end.  -1 on a bad character. */
@@ -228,8 +297,11 @@ static enum ot_probe_result method_start(const uint8_t *p, size_t n, size_t *mle
 {
     if (n == 0)
         return OT_PROBE_MORE;
-    /* Every method is upper-case letters: most payloads are refused by their first byte. */
-    if (p[0] < 'A' || p[0] > 'Z')
+    /*
+     * Every method is upper-case letters, and only 13 letters start one:
+     * most payloads are refused by their first byte.
+     */
+    if (p[0] < 'A' || p[0] > 'Z' || !((METHOD_FIRST >> (p[0] - 'A')) & 1))
         return OT_PROBE_NO;
     bool more = false;
     for (size_t i = 0; i < OT_ARRAY_SIZE(methods); i++) {
@@ -254,9 +326,9 @@ static enum ot_probe_result status_start(const uint8_t *p, size_t n)
 {
     static const char resp[] = "HTTP/1.";
     size_t l = sizeof(resp) - 1;
-    if (memcmp(p, resp, OT_MIN(n, l)) != 0)
-        return OT_PROBE_NO;
-    return n >= l ? OT_PROBE_YES : OT_PROBE_MORE;
+    if (n >= l) /* the usual case: one 8-byte-or-less compare the compiler inlines */
+        return memcmp(p, resp, l) == 0 ? OT_PROBE_YES : OT_PROBE_NO;
+    return memcmp(p, resp, n) == 0 ? OT_PROBE_MORE : OT_PROBE_NO;
 }
 
 /*
@@ -269,9 +341,11 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
 {
     if (len == 0)
         return OT_PROBE_MORE;
-    enum ot_probe_result st = status_start(data, len);
-    if (st != OT_PROBE_NO)
-        return st;
+    if (data[0] == 'H') {
+        enum ot_probe_result st = status_start(data, len);
+        if (st != OT_PROBE_NO)
+            return st;
+    }
     size_t mlen = 0;
     enum ot_probe_result r = method_start(data, len, &mlen);
     if (r != OT_PROBE_YES)
@@ -292,7 +366,7 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         sp--;
     if (sp <= mlen + 1)
         return OT_PROBE_YES; /* "GET /": HTTP/0.9 */
-    return ot_bytes_istarts(data + sp, ll - sp, "HTTP/") ? OT_PROBE_YES : OT_PROBE_NO;
+    return istarts(data + sp, ll - sp, "HTTP/") ? OT_PROBE_YES : OT_PROBE_NO;
 }
 
 /* Does a chunk start a message, so a direction that lost bytes can resume? */
@@ -405,7 +479,7 @@ struct req_view {
 
 static void basic_auth(struct http_tx *tx, struct req_view *v, const uint8_t *p, size_t n)
 {
-    if (n < 6 || !ot_bytes_istarts(p, n, "basic") || !is_ws(p[5]))
+    if (n < 6 || !istarts(p, n, "basic") || !is_ws(p[5]))
         return;
     tx->basic_auth = true;
     p += 6;
@@ -452,9 +526,13 @@ static int request_line(struct http_tx *tx, struct req_view *v, struct line l)
         m++;
     if (m == 0 || m > 32 || m == l.n)
         return OT_EINVAL;
-    for (size_t i = 0; i < m; i++)
-        if (l.p[i] <= ' ' || l.p[i] >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", l.p[i]))
+    for (size_t i = 0; i < m; i++) {
+        uint8_t c = l.p[i];
+        if (c >= 'A' && c <= 'Z') /* what methods are made of */
+            continue;
+        if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", c))
             return OT_EINVAL;
+    }
     size_t u = m;
     while (u < l.n && l.p[u] == ' ')
         u++;
@@ -470,15 +548,15 @@ static int request_line(struct http_tx *tx, struct req_view *v, struct line l)
         v->url = (struct line){l.p + u, e - u};
     } else {
         v->protocol = (struct line){l.p + sp, e - sp};
-        if (!ot_bytes_istarts(v->protocol.p, v->protocol.n, "HTTP/"))
+        if (!istarts(v->protocol.p, v->protocol.n, "HTTP/"))
             return OT_EINVAL;
         size_t ue = sp;
         while (ue > u && l.p[ue - 1] == ' ')
             ue--;
         v->url = (struct line){l.p + u, ue - u};
     }
-    tx->head = name_is(l.p, m, "HEAD");
-    tx->connect = name_is(l.p, m, "CONNECT");
+    tx->head = name_is(l.p, m, "head");
+    tx->connect = name_is(l.p, m, "connect");
     return OT_OK;
 }
 
@@ -505,58 +583,104 @@ static int tx_copy(struct http_tx *tx, const struct req_view *v)
     return OT_OK;
 }
 
-/* A whole request head; queues the transaction and chooses the body mode. */
+/*
+ * A header line: its name (trailing blanks dropped) and its value (not yet
+ * trimmed: only the few headers we keep are).  False for a line that is not
+ * a header, or an obsolete folded one.
+ */
+static bool header_split(struct line l, struct line *name, struct line *val)
+{
+    const uint8_t *colon = memchr(l.p, ':', l.n);
+    if (!colon || is_ws(l.p[0]))
+        return false;
+    size_t nl = (size_t)(colon - l.p);
+    while (nl && is_ws(l.p[nl - 1]))
+        nl--;
+    *name = (struct line){l.p, nl};
+    *val = (struct line){colon + 1, (size_t)(l.p + l.n - colon - 1)};
+    return true;
+}
+
+/*
+ * A request head (see struct head); queues the transaction and chooses the
+ * body mode.  In place (!h->whole): HEAD_PARTIAL, nothing done, when the
+ * head does not end in the chunk; else *used gets its length.
+ */
 static int request(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct http_state *s,
-                   const uint8_t *b, size_t n)
+                   struct head *h, size_t limit, size_t *used)
 {
     struct http_tx tx;
     struct req_view v;
     memset(&tx, 0, sizeof(tx));
     memset(&v, 0, sizeof(v));
-    size_t off = 0;
     struct line l;
-    if (!next_line(b, n, &off, &l))
-        return OT_EINVAL;
+    if (!head_line(h, &l))
+        return h->partial ? HEAD_PARTIAL : OT_EINVAL;
     int rc = request_line(&tx, &v, l);
     if (rc < 0)
-        return rc;
+        return head_fail(h, limit, rc);
     bool chunked = false, has_host = false;
-    while (next_line(b, n, &off, &l) && l.n) {
-        const uint8_t *colon = memchr(l.p, ':', l.n);
-        if (!colon || is_ws(l.p[0]))
-            continue; /* not a header, or an obsolete folded line */
-        size_t nl = (size_t)(colon - l.p);
-        const uint8_t *val = colon + 1;
-        size_t vl = l.n - nl - 1;
-        trim(&val, &vl);
-        while (nl && is_ws(l.p[nl - 1]))
-            nl--;
-        if (name_is(l.p, nl, "host") && !has_host) {
-            has_host = true;
-            host_port(&tx, &v, val, vl);
-        } else if (name_is(l.p, nl, "user-agent") && !v.ua.p) {
-            v.ua = (struct line){val, vl};
-        } else if (name_is(l.p, nl, "referer") && !v.referer.p) {
-            v.referer = (struct line){val, vl};
-        } else if (name_is(l.p, nl, "content-length") && !tx.has_req_len) {
-            /*
-             * An unusable length (negative, huge, junk) must not blind us to
-             * the connection: log the request, assume no body, and let the
-             * parser resynchronise on the next request line.
-             */
-            if (!parse_dec(val, vl, &tx.req_len))
-                tx.req_len = 0;
-            tx.has_req_len = true;
-        } else if (name_is(l.p, nl, "transfer-encoding")) {
-            chunked = chunked || contains_ci(val, vl, "chunked");
-        } else if (name_is(l.p, nl, "authorization") && !tx.basic_auth) {
-            basic_auth(&tx, &v, val, vl);
+    while (head_line(h, &l) && l.n) {
+        struct line name, val;
+        if (!header_split(l, &name, &val))
+            continue;
+        /* The names we keep differ in length: one comparison at most per line. */
+        switch (name.n) {
+        case 4:
+            if (name_is(name.p, name.n, "host") && !has_host) {
+                has_host = true;
+                trim(&val.p, &val.n);
+                host_port(&tx, &v, val.p, val.n);
+            }
+            break;
+        case 10:
+            if (name_is(name.p, name.n, "user-agent") && !v.ua.p) {
+                trim(&val.p, &val.n);
+                v.ua = val;
+            }
+            break;
+        case 7:
+            if (name_is(name.p, name.n, "referer") && !v.referer.p) {
+                trim(&val.p, &val.n);
+                v.referer = val;
+            }
+            break;
+        case 14:
+            if (name_is(name.p, name.n, "content-length") && !tx.has_req_len) {
+                /*
+                 * An unusable length (negative, huge, junk) must not blind us to
+                 * the connection: log the request, assume no body, and let the
+                 * parser resynchronise on the next request line.
+                 */
+                trim(&val.p, &val.n);
+                if (!parse_dec(val.p, val.n, &tx.req_len))
+                    tx.req_len = 0;
+                tx.has_req_len = true;
+            }
+            break;
+        case 17:
+            if (name_is(name.p, name.n, "transfer-encoding"))
+                chunked = chunked || contains_ci(val.p, val.n, "chunked");
+            break;
+        case 13:
+            if (name_is(name.p, name.n, "authorization") && !tx.basic_auth) {
+                trim(&val.p, &val.n);
+                basic_auth(&tx, &v, val.p, val.n);
+            }
+            break;
+        default:
+            break;
         }
     }
+    if (h->partial)
+        return HEAD_PARTIAL;
+    if (h->off > limit)
+        return OT_ELIMIT;
+    *used = h->off;
     /* No Host header: an absolute URL, or CONNECT's authority, names the host. */
     if (!has_host && tx.connect) {
         host_port(&tx, &v, v.url.p, v.url.n);
-    } else if (!has_host && ot_bytes_istarts(v.url.p, v.url.n, "http://")) {
+    } else if (!has_host && istarts(v.url.p, v.url.n, "http://")) {
         size_t hs = 7, he = hs;
         while (he < v.url.n && v.url.p[he] != '/' && v.url.p[he] != '?')
             he++;
@@ -586,15 +710,17 @@ static int request(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct htt
 
 /* ---- response head ----------------------------------------------------------- */
 
+/* A response head (see struct head and request()); writes the event. */
 static int response(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct http_state *s,
-                    const uint8_t *b, size_t n)
+                    struct head *h, size_t limit, size_t *used)
 {
     struct http_resp r;
     memset(&r, 0, sizeof(r));
-    size_t off = 0;
     struct line l;
-    if (!next_line(b, n, &off, &l) || !ot_bytes_istarts(l.p, l.n, "HTTP/"))
-        return OT_EINVAL;
+    if (!head_line(h, &l))
+        return h->partial ? HEAD_PARTIAL : OT_EINVAL;
+    if (!istarts(l.p, l.n, "HTTP/"))
+        return head_fail(h, limit, OT_EINVAL);
     /* "HTTP/x.y SP 3DIGIT [SP reason]" */
     size_t p = 0;
     while (p < l.n && l.p[p] != ' ')
@@ -604,35 +730,51 @@ static int response(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
     while (p < l.n && l.p[p] == ' ')
         p++;
     if (l.n - p < 3 || (l.n - p > 3 && !is_ws(l.p[p + 3])))
-        return OT_EINVAL;
+        return head_fail(h, limit, OT_EINVAL);
     uint64_t status;
     if (!parse_dec(l.p + p, 3, &status))
-        return OT_EINVAL;
+        return head_fail(h, limit, OT_EINVAL);
     r.status = (unsigned)status;
     bool chunked = false, has_cl = false;
     uint64_t cl = 0;
-    while (next_line(b, n, &off, &l) && l.n) {
-        const uint8_t *colon = memchr(l.p, ':', l.n);
-        if (!colon || is_ws(l.p[0]))
+    while (head_line(h, &l) && l.n) {
+        struct line name, val;
+        if (!header_split(l, &name, &val))
             continue;
-        size_t nl = (size_t)(colon - l.p);
-        const uint8_t *val = colon + 1;
-        size_t vl = l.n - nl - 1;
-        trim(&val, &vl);
-        while (nl && is_ws(l.p[nl - 1]))
-            nl--;
-        if (name_is(l.p, nl, "content-type") && !r.ctype) {
-            r.ctype = val;
-            r.ctype_len = vl;
-        } else if (name_is(l.p, nl, "content-length") && !has_cl) {
-            has_cl = parse_dec(val, vl, &cl); /* a bad one: read until close */
-        } else if (name_is(l.p, nl, "transfer-encoding")) {
-            chunked = chunked || contains_ci(val, vl, "chunked");
-        } else if (name_is(l.p, nl, "location") && !r.location) {
-            r.location = val;
-            r.location_len = vl;
+        switch (name.n) { /* as in request() */
+        case 12:
+            if (name_is(name.p, name.n, "content-type") && !r.ctype) {
+                trim(&val.p, &val.n);
+                r.ctype = val.p;
+                r.ctype_len = val.n;
+            }
+            break;
+        case 14:
+            if (name_is(name.p, name.n, "content-length") && !has_cl) {
+                trim(&val.p, &val.n);
+                has_cl = parse_dec(val.p, val.n, &cl); /* a bad one: read until close */
+            }
+            break;
+        case 17:
+            if (name_is(name.p, name.n, "transfer-encoding"))
+                chunked = chunked || contains_ci(val.p, val.n, "chunked");
+            break;
+        case 8:
+            if (name_is(name.p, name.n, "location") && !r.location) {
+                trim(&val.p, &val.n);
+                r.location = val.p;
+                r.location_len = val.n;
+            }
+            break;
+        default:
+            break;
         }
     }
+    if (h->partial)
+        return HEAD_PARTIAL;
+    if (h->off > limit)
+        return OT_ELIMIT;
+    *used = h->off;
 
     struct http_dir *d = &s->d[1];
     if (r.status >= 100 && r.status < 200 && r.status != 101)
@@ -785,13 +927,27 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
     }
     size_t used;
     bool found = false;
+    size_t limit = header_limit(ctx);
     if (dir == 0 && d->block_len == 0 && http09_line(p, n, &used)) {
         found = true; /* an HTTP/0.9 request is its request line alone */
         d->block_len = (uint32_t)OT_MIN(used, (size_t)UINT32_MAX);
     } else {
+        if (d->block_len == 0) {
+            /*
+             * Usually the whole head is in this chunk: parse it in place, in
+             * the same pass that finds its end.  If it goes on past the
+             * chunk, nothing was done: collect it below.
+             */
+            struct head h = {.b = p, .n = n};
+            int rc = dir == 0 ? request(ctx, f, s, &h, limit, &used)
+                              : response(ctx, f, s, &h, limit, &used);
+            if (rc != HEAD_PARTIAL) {
+                block_reset(d);
+                return rc < 0 ? rc : (long)(skipped + used);
+            }
+        }
         found = block_end(d, p, n, &used);
     }
-    size_t limit = header_limit(ctx);
     if (d->block_len > limit)
         return OT_ELIMIT;
     if (!found || d->buf.len) {
@@ -805,7 +961,10 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
     } else {
         n = used;
     }
-    int rc = dir == 0 ? request(ctx, f, s, p, n) : response(ctx, f, s, p, n);
+    struct head h = {.b = p, .n = n, .whole = true};
+    size_t head_len;
+    int rc = dir == 0 ? request(ctx, f, s, &h, limit, &head_len)
+                      : response(ctx, f, s, &h, limit, &head_len);
     block_reset(d);
     return rc < 0 ? rc : (long)(skipped + used);
 }

@@ -359,6 +359,8 @@ static const uint16_t imap_ports[] = {143};
 static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
     if (dir == 1) {
+        if (len && data[0] != '*') /* what most server payloads are refused by */
+            return OT_PROBE_NO;
         if (len < 5)
             return ot_line_iprefix(data, len, "* OK ") || ot_line_iprefix(data, len, "* PRE")
                        ? OT_PROBE_MORE

@@ -106,6 +106,11 @@ void ot_line_free(struct ot_line_reader *r)
 /*
  * States: 0 inside a line, 1 at the start of a line, 2 after a line-leading
  * ".", 3 after ".\r".
+ *
+ * Inside a line the scan looks for the next "." rather than the next LF and
+ * checks the byte before it: a block is mostly lines that hold no dot at
+ * all (base64 attachments), so one memchr() covers a whole chunk instead of
+ * one call per line.
  */
 size_t ot_dotend_scan(uint8_t *state, const uint8_t *p, size_t n, bool *done)
 {
@@ -114,13 +119,21 @@ size_t ot_dotend_scan(uint8_t *state, const uint8_t *p, size_t n, bool *done)
     *done = false;
     while (i < n) {
         if (st == 0) {
-            const uint8_t *nl = memchr(p + i, '\n', n - i);
-            if (!nl) {
-                i = n;
-                break;
+            /* p[i] is inside a line: a dot at d > i leads its line when p[d - 1] is LF. */
+            size_t from = i;
+            const uint8_t *dot;
+            for (;;) {
+                dot = memchr(p + i, '.', n - i);
+                if (!dot || (dot > p + from && dot[-1] == '\n'))
+                    break;
+                i = (size_t)(dot - p) + 1;
             }
-            i = (size_t)(nl - p) + 1;
-            st = 1;
+            if (!dot) {
+                *state = p[n - 1] == '\n' ? 1 : 0;
+                return n;
+            }
+            i = (size_t)(dot - p) + 1;
+            st = 2;
             continue;
         }
         uint8_t c = p[i++];
@@ -157,11 +170,8 @@ static uint8_t lower(uint8_t c)
     return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
-bool ot_line_ieq(const uint8_t *p, size_t n, const char *s)
+bool ot_line_ieq_n(const uint8_t *p, const char *s, size_t l)
 {
-    size_t l = strlen(s);
-    if (n != l)
-        return false;
     for (size_t i = 0; i < l; i++)
         if (lower(p[i]) != lower((uint8_t)s[i]))
             return false;
@@ -179,7 +189,7 @@ bool ot_line_icontains(const uint8_t *p, size_t n, const char *needle)
     for (size_t i = 0; i + l <= n; i++) {
         if (lower(p[i]) != first)
             continue;
-        if (ot_line_ieq(p + i, l, needle))
+        if (ot_line_ieq_n(p + i, needle, l))
             return true;
     }
     return false;

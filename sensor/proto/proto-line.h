@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "proto/proto.h"
 
@@ -67,7 +68,17 @@ void ot_line_free(struct ot_line_reader *r);
 size_t ot_dotend_scan(uint8_t *state, const uint8_t *p, size_t n, bool *done /* OUT */);
 
 /* Text helpers over wire bytes (never NUL-terminated). */
-bool ot_line_ieq(const uint8_t *p, size_t n, const char *s);
+/* p[0..l) equals s[0..l) ignoring ASCII case. */
+bool ot_line_ieq_n(const uint8_t *p, const char *s, size_t l);
+/*
+ * p[0..n) is s, ignoring ASCII case.  Inline so that the length test comes
+ * first and, for a literal, needs no strlen(): the command parsers try one
+ * verb after another on every line.
+ */
+static inline bool ot_line_ieq(const uint8_t *p, size_t n, const char *s)
+{
+    return n == strlen(s) && ot_line_ieq_n(p, s, n);
+}
 bool ot_line_icontains(const uint8_t *p, size_t n, const char *needle);
 bool ot_line_iends(const uint8_t *p, size_t n, const char *suffix);
 /* p[0..n) is a case-insensitive prefix of s (the probe has seen too little to tell). */

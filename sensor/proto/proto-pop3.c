@@ -256,6 +256,8 @@ static const uint16_t pop3_ports[] = {110};
 static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
     if (dir == 1) {
+        if (len && data[0] != '+') /* "+OK", or nothing */
+            return OT_PROBE_NO;
         if (len < 4)
             return ot_line_iprefix(data, len, "+OK ") ? OT_PROBE_MORE : OT_PROBE_NO;
         if (!ot_bytes_istarts(data, len, "+OK"))

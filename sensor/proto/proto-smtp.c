@@ -417,8 +417,9 @@ static const uint16_t smtp_ports[] = {25, 465, 587, 2525};
  */
 static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
-    bool port = ot_port_is(f, smtp_ports, OT_ARRAY_SIZE(smtp_ports));
     if (dir == 1) {
+        if (len && data[0] != '2') /* a 220 greeting, or nothing */
+            return OT_PROBE_NO;
         if (len < 4)
             return ot_line_iprefix(data, len, "220 ") ? OT_PROBE_MORE : OT_PROBE_NO;
         if (ot_line_reply_code(data, len) != 220)
@@ -431,17 +432,24 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
             return OT_PROBE_YES;
         if (ot_line_icontains(data, ll, "FTP"))
             return OT_PROBE_NO;
-        return port ? OT_PROBE_YES : OT_PROBE_NO;
+        return ot_port_is(f, smtp_ports, OT_ARRAY_SIZE(smtp_ports)) ? OT_PROBE_YES : OT_PROBE_NO;
     }
+    /* EHLO or HELO; on an SMTP port also a later command (the capture began mid-session). */
+    uint8_t c0 = len ? (uint8_t)(data[0] | 0x20) : 'e';
+    bool helo = c0 == 'e' || c0 == 'h';
+    if (!helo && !ot_port_is(f, smtp_ports, OT_ARRAY_SIZE(smtp_ports)))
+        return OT_PROBE_NO;
     if (len < 5)
         return ot_line_iprefix(data, len, "EHLO ") || ot_line_iprefix(data, len, "HELO ")
                    ? OT_PROBE_MORE
                    : OT_PROBE_NO;
-    if (ot_bytes_istarts(data, len, "EHLO ") || ot_bytes_istarts(data, len, "HELO "))
-        return OT_PROBE_YES;
-    if (port &&
-        (ot_bytes_istarts(data, len, "MAIL FROM:") || ot_bytes_istarts(data, len, "RCPT TO:") ||
-         ot_bytes_istarts(data, len, "AUTH ") || ot_bytes_istarts(data, len, "STARTTLS\r\n")))
+    if (helo)
+        return ot_bytes_istarts(data, len, "EHLO ") || ot_bytes_istarts(data, len, "HELO ")
+                   ? OT_PROBE_YES
+                   : OT_PROBE_NO;
+    /* Here on an SMTP port. */
+    if (ot_bytes_istarts(data, len, "MAIL FROM:") || ot_bytes_istarts(data, len, "RCPT TO:") ||
+        ot_bytes_istarts(data, len, "AUTH ") || ot_bytes_istarts(data, len, "STARTTLS\r\n"))
         return OT_PROBE_YES;
     return OT_PROBE_NO;
 }

@@ -67,6 +67,11 @@ void ot_proto_engine_init(struct ot_proto_engine *pe, const struct ot_proto_conf
     pe->ctx.eve = eve;
     pe->ctx.conf = &pe->conf;
     pe->probe_max_chunks = 3;
+    size_t n[2] = {0, 0};
+    for (const struct ot_proto_parser *const *pp = ot_proto_parsers; *pp; pp++)
+        for (int t = 0; t < 2; t++)
+            if (((*pp)->transports & (t ? OT_PROTO_UDP : OT_PROTO_TCP)) && n[t] < OT_APP__COUNT)
+                pe->candidates[t][n[t]++] = *pp;
 }
 
 static unsigned tries(const struct ot_flow *f, int dir)
@@ -96,13 +101,13 @@ struct probe_buf {
 };
 
 /* Ask every candidate parser about `data`. Returns the parser that said yes, or NULL. */
-static const struct ot_proto_parser *ask(const struct ot_flow *f, uint8_t transport, int dir,
-                                         const uint8_t *data, size_t len, bool *more)
+static const struct ot_proto_parser *ask(const struct ot_proto_engine *pe, const struct ot_flow *f,
+                                         uint8_t transport, int dir, const uint8_t *data,
+                                         size_t len, bool *more)
 {
-    for (const struct ot_proto_parser *const *pp = ot_proto_parsers; *pp; pp++) {
+    const struct ot_proto_parser *const *pp = pe->candidates[transport == OT_PROTO_UDP];
+    for (; *pp; pp++) {
         const struct ot_proto_parser *p = *pp;
-        if (!(p->transports & transport))
-            continue;
         enum ot_probe_result r = p->probe(f, dir, data, len);
         if (r == OT_PROBE_YES)
             return p;
@@ -177,7 +182,7 @@ static void probe_udp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
                       uint32_t len)
 {
     bool more = false;
-    const struct ot_proto_parser *p = ask(f, OT_PROTO_UDP, dir, data, len, &more);
+    const struct ot_proto_parser *p = ask(pe, f, OT_PROTO_UDP, dir, data, len, &more);
     if (p) {
         if (choose(pe, f, p))
             feed(pe, f, dir, data, len, 0);
@@ -201,7 +206,7 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
     bool more = false;
     if (!pb) {
         /* Fast path: the first chunk usually decides. */
-        const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, data, len, &more);
+        const struct ot_proto_parser *p = ask(pe, f, OT_PROTO_TCP, dir, data, len, &more);
         if (p) {
             if (choose(pe, f, p))
                 feed(pe, f, dir, data, len, 0);
@@ -228,7 +233,7 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
      * PostgreSQL STARTTLS, HTTP after a SOCKS handshake): a chunk that
      * begins a message on its own wins over the held bytes before it.
      */
-    const struct ot_proto_parser *p = ask(f, OT_PROTO_TCP, dir, data, len, &more);
+    const struct ot_proto_parser *p = ask(pe, f, OT_PROTO_TCP, dir, data, len, &more);
     if (p) {
         free(pb); /* the held bytes belong to what came before */
         f->app_state = NULL;
@@ -241,7 +246,7 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
     memcpy(pb->data[dir] + pb->len[dir], data, n);
     pb->len[dir] = (uint16_t)(pb->len[dir] + n);
     if (pb->len[dir] > n)
-        p = ask(f, OT_PROTO_TCP, dir, pb->data[dir], pb->len[dir], &more);
+        p = ask(pe, f, OT_PROTO_TCP, dir, pb->data[dir], pb->len[dir], &more);
     if (p) {
         f->app_state = NULL;
         if (choose(pe, f, p)) {
@@ -262,16 +267,11 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
         give_up(f);
 }
 
-void ot_proto_on_data(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
-                      uint32_t len, unsigned flags, uint64_t ts_us)
+/* A flow no parser has claimed yet: probe it.  Out of line to keep ot_proto_on_data() small. */
+__attribute__((noinline)) static void identify(struct ot_proto_engine *pe, struct ot_flow *f,
+                                               int dir, const uint8_t *data, uint32_t len,
+                                               unsigned flags)
 {
-    pe->ctx.ts_us = ts_us;
-    if (f->parser) {
-        feed(pe, f, dir, data, len, flags);
-        return;
-    }
-    if (f->app_flags & APP_DONE)
-        return;
     if (f->ip_proto == 6) {
         probe_tcp(pe, f, dir, data, len, flags);
     } else if (f->ip_proto == 17) {
@@ -279,6 +279,22 @@ void ot_proto_on_data(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
             probe_udp(pe, f, dir, data, len);
     } else {
         f->app_flags |= APP_DONE;
+    }
+}
+
+/*
+ * Most calls are for flows that no parser took (APP_DONE): they return
+ * before anything else is touched.
+ */
+void ot_proto_on_data(struct ot_proto_engine *pe, struct ot_flow *f, int dir, const uint8_t *data,
+                      uint32_t len, unsigned flags, uint64_t ts_us)
+{
+    if (f->parser) {
+        pe->ctx.ts_us = ts_us;
+        feed(pe, f, dir, data, len, flags);
+    } else if (!(f->app_flags & APP_DONE)) {
+        pe->ctx.ts_us = ts_us;
+        identify(pe, f, dir, data, len, flags);
     }
 }
 
