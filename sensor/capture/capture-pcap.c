@@ -50,8 +50,8 @@ struct ot_capture {
     uint64_t bytes_total;
     uint64_t bytes_before_cur; /* sizes of files already finished */
     uint64_t cur_size;
-    long last_offset;          /* offset of the record being read in the current file */
-    uint32_t rec_hdr;          /* classic pcap: bytes of a record header (0: pcapng, use ftell) */
+    long last_offset; /* offset of the record being read in the current file */
+    uint32_t rec_hdr; /* classic pcap: bytes of a record header (0: pcapng, use ftell) */
     struct ot_capture_stats st;
     const char *bpf;
     struct bpf_program prog; /* the compiled filter (has_prog), applied by the mapping reader too */
@@ -169,8 +169,10 @@ static uint32_t classic_record_header(const char *path)
         fclose(fp);
     if (!ok)
         return 0;
-    uint32_t le = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
-    uint32_t be = (uint32_t)m[3] | (uint32_t)m[2] << 8 | (uint32_t)m[1] << 16 | (uint32_t)m[0] << 24;
+    uint32_t le =
+        (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    uint32_t be =
+        (uint32_t)m[3] | (uint32_t)m[2] << 8 | (uint32_t)m[1] << 16 | (uint32_t)m[0] << 24;
     if (le == 0xa1b2c3d4 || be == 0xa1b2c3d4 || le == 0xa1b23c4d || be == 0xa1b23c4d)
         return 16;
     if (le == 0xa1b2cd34 || be == 0xa1b2cd34) /* Kuznetzov's patched format */
@@ -336,8 +338,8 @@ static long file_pos(struct ot_capture *c)
     return fp ? ftell(fp) : -1;
 }
 
-static void fill_packet(struct ot_capture_pkt *pkt, const struct pcap_pkthdr *h,
-                                 const u_char *data, int dlt)
+static void fill_packet(struct ot_capture_pkt *pkt, const struct pcap_pkthdr *h, const u_char *data,
+                        int dlt)
 {
     pkt->data = data;
     pkt->caplen = h->caplen;
@@ -347,73 +349,120 @@ static void fill_packet(struct ot_capture_pkt *pkt, const struct pcap_pkthdr *h,
 }
 
 /*
- * Next record of the mapped file: 1 = a packet (filtered in), 0 = the
- * record is not plainly valid (or the file ends) and libpcap must read it,
- * from the file position set here.  Mirrors libpcap's pcap_next_packet() for
- * version 2.4 files: signed 32-bit seconds and (micro or nano) seconds,
- * nanoseconds divided by 1000.
+ * Give back the pages of records already read, every MAP_RELEASE_STEP bytes.
+ * Called before reading the next record: the caller is done with the
+ * previous one.
  */
-static int next_mapped(struct ot_capture *c, struct ot_capture_pkt *pkt)
+static inline bool release_due(const struct mapped *m)
+{
+    return m->pos - m->released >= MAP_RELEASE_STEP;
+}
+
+static void release_read(struct mapped *m)
+{
+    if (!release_due(m))
+        return;
+    size_t upto = m->pos & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
+    if (upto > m->released) {
+        madvise((void *)(m->base + m->released), upto - m->released, MADV_DONTNEED);
+        m->released = upto;
+    }
+}
+
+/* The timestamp of the record at r as libpcap gives it: signed seconds, microseconds. */
+static inline void record_time(const struct mapped *m, const uint8_t *r, int64_t *sec /* OUT */,
+                               int64_t *usec /* OUT */)
+{
+    *sec = (int32_t)rd32(r, m->swapped);
+    *usec = (int32_t)rd32(r + 4, m->swapped);
+    if (m->nsec)
+        *usec /= 1000;
+}
+
+/*
+ * The next record of the mapped file into *pkt, unfiltered; false when the
+ * record is not plainly valid, or the file ends, and libpcap must read it
+ * (mapped_hand_back()).  Mirrors libpcap's pcap_next_packet() for version
+ * 2.4 files: signed 32-bit seconds and (micro or nano) seconds, nanoseconds
+ * divided by 1000.  Inline: this is the whole per-packet cost of reading.
+ */
+static inline bool mapped_record(struct ot_capture *c, struct ot_capture_pkt *pkt /* OUT */)
 {
     struct mapped *m = &c->m;
-    for (;;) {
-        size_t left = m->len - m->pos;
-        const uint8_t *r = m->base + m->pos;
-        uint32_t caplen = left >= 16 ? rd32(r + 8, m->swapped) : 0;
-        if (left < 16 || caplen > m->snapshot || left - 16 < caplen) {
-            /* The end, or a record libpcap must judge: continue there, through its FILE. */
-            FILE *fp = pcap_file(c->pcap);
-            c->last_offset = (long)m->pos;
-            bool ok = fp && fseeko(fp, (off_t)m->pos, SEEK_SET) == 0;
-            unmap_file(c);
-            return ok ? 0 : -1;
-        }
-        int64_t sec = (int32_t)rd32(r, m->swapped);
-        int64_t usec = (int32_t)rd32(r + 4, m->swapped);
-        if (m->nsec)
-            usec /= 1000;
-        uint32_t wirelen = rd32(r + 12, m->swapped);
-        const uint8_t *data = r + 16;
-        c->last_offset = (long)m->pos;
-        m->pos += 16 + (size_t)caplen;
-        if (m->pos - m->released >= MAP_RELEASE_STEP) {
-            /* Keep the record just read mapped: the caller holds pointers into it. */
-            size_t upto = (size_t)(data - m->base) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
-            if (upto > m->released) {
-                madvise((void *)(m->base + m->released), upto - m->released, MADV_DONTNEED);
-                m->released = upto;
-            }
-        }
-        if (c->has_prog) {
-            struct pcap_pkthdr h = {.ts = {.tv_sec = sec, .tv_usec = usec}, .caplen = caplen, .len = wirelen};
-            if (!pcap_offline_filter(&c->prog, &h, data))
-                continue;
-        }
-        /* As fill_packet() computes it from libpcap's header (time_t and suseconds_t). */
-        pkt->data = data;
-        pkt->caplen = caplen;
-        pkt->wirelen = wirelen;
-        pkt->ts_us = (uint64_t)sec * 1000000u + (uint64_t)usec;
-        pkt->dlt = c->dlt;
-        return 1;
-    }
+    size_t left = m->len - m->pos;
+    if (left < 16)
+        return false;
+    const uint8_t *r = m->base + m->pos;
+    uint32_t caplen = rd32(r + 8, m->swapped);
+    if (caplen > m->snapshot || left - 16 < caplen)
+        return false;
+    int64_t sec, usec;
+    record_time(m, r, &sec, &usec);
+    c->last_offset = (long)m->pos;
+    m->pos += 16 + (size_t)caplen;
+    /* As fill_packet() computes it from libpcap's header (time_t and suseconds_t). */
+    pkt->data = r + 16;
+    pkt->caplen = caplen;
+    pkt->wirelen = rd32(r + 12, m->swapped);
+    pkt->ts_us = (uint64_t)sec * 1000000u + (uint64_t)usec;
+    pkt->dlt = c->dlt;
+    return true;
+}
+
+/* Does the capture filter take the packet mapped_record() just read? */
+static bool mapped_filter_ok(const struct ot_capture *c, const struct ot_capture_pkt *pkt)
+{
+    int64_t sec, usec;
+    record_time(&c->m, pkt->data - 16, &sec, &usec);
+    struct pcap_pkthdr h = {
+        .ts = {.tv_sec = sec, .tv_usec = usec}, .caplen = pkt->caplen, .len = pkt->wirelen};
+    return pcap_offline_filter(&c->prog, &h, pkt->data) != 0;
+}
+
+/*
+ * The end of the mapping, or a record libpcap must judge: unmap and let
+ * libpcap continue at that record, through its FILE.  Returns 0, or -1 when
+ * the seek failed.
+ */
+static int mapped_hand_back(struct ot_capture *c)
+{
+    FILE *fp = pcap_file(c->pcap);
+    c->last_offset = (long)c->m.pos;
+    bool ok = fp && fseeko(fp, (off_t)c->m.pos, SEEK_SET) == 0;
+    unmap_file(c);
+    return ok ? 0 : -1;
 }
 
 static int next_pcap(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen);
 
-int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen)
+/* ot_capture_next() when the mapping reader's fast path does not apply: filtered, or at its end. */
+__attribute__((noinline)) static int next_slow(struct ot_capture *c, struct ot_capture_pkt *pkt,
+                                               char *err, size_t errlen)
 {
     if (c->m.base) {
-        int mr = next_mapped(c, pkt);
-        if (mr == 1)
-            return 1;
-        if (mr < 0) {
+        for (;;) {
+            release_read(&c->m);
+            if (!mapped_record(c, pkt))
+                break;
+            if (!c->has_prog || mapped_filter_ok(c, pkt))
+                return 1;
+        }
+        if (mapped_hand_back(c) < 0) {
             snprintf(err, errlen, "%s: cannot seek to byte offset %ld", c->files[c->cur],
                      c->last_offset);
             return OT_EIO;
         }
     }
     return next_pcap(c, pkt, err, errlen);
+}
+
+int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen)
+{
+    /* The common case inline: a mapped file, no filter, no pages to give back. */
+    if (__builtin_expect(c->m.base != NULL && !c->has_prog, 1) && !release_due(&c->m) &&
+        mapped_record(c, pkt))
+        return 1;
+    return next_slow(c, pkt, err, errlen);
 }
 
 /* Through libpcap: live capture, pcapng, and whatever the mapping reader hands back. */
@@ -435,7 +484,8 @@ __attribute__((noinline)) static int next_pcap(struct ot_capture *c, struct ot_c
             return 1;
         }
         if (rc == 0) {
-            /* Live: nothing buffered. Wait up to 100 ms for more, then let the caller look around. */
+            /* Live: nothing buffered. Wait up to 100 ms for more, then let the caller look around.
+             */
             if (c->fd >= 0) {
                 struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
                 if (poll(&pfd, 1, 100) > 0) {

@@ -129,14 +129,66 @@ enum ot_decode_result ot_decode_icmp(struct ot_decoder *d, struct ot_packet *p, 
                                      uint32_t len, unsigned depth);
 
 /*
- * The two dispatch tables (decode.c): by ethertype (Ethernet, VLAN, SLL, GRE)
- * and by IP protocol (IPv4, IPv6 and reassembled datagrams).  A non-IP
- * ethertype counts non_ip and returns OT_DECODE_SKIP.
+ * The two dispatch tables: by ethertype (Ethernet, VLAN, SLL, GRE) and by IP
+ * protocol (IPv4, IPv6 and reassembled datagrams).  A non-IP ethertype
+ * counts non_ip and returns OT_DECODE_SKIP.  Inline, so that each layer
+ * jumps straight to the next one (the link-type table is in decode.c).
  */
-enum ot_decode_result ot_decode_ethertype(struct ot_decoder *d, struct ot_packet *p, uint16_t type,
-                                          const uint8_t *data, uint32_t len, unsigned depth);
-enum ot_decode_result ot_decode_l4(struct ot_decoder *d, struct ot_packet *p, uint8_t proto,
-                                   const uint8_t *data, uint32_t len, unsigned depth);
+static inline enum ot_decode_result ot_decode_ethertype(struct ot_decoder *d, struct ot_packet *p,
+                                                        uint16_t type, const uint8_t *data,
+                                                        uint32_t len, unsigned depth)
+{
+    switch (type) {
+    case OT_ETHERTYPE_IPV4:
+        return ot_decode_ipv4(d, p, data, len, depth);
+    case OT_ETHERTYPE_IPV6:
+        return ot_decode_ipv6(d, p, data, len, depth);
+    case OT_ETHERTYPE_VLAN:
+    case OT_ETHERTYPE_QINQ:
+    case OT_ETHERTYPE_QINQ_OLD:
+        return ot_decode_vlan(d, p, data, len, depth);
+    case OT_ETHERTYPE_PPPOE_S:
+        return ot_decode_pppoe(d, p, data, len, depth);
+    case OT_ETHERTYPE_MPLS_UC:
+    case OT_ETHERTYPE_MPLS_MC:
+        return ot_decode_mpls(d, p, data, len, depth);
+    }
+    /* ARP, LLDP, PPPoE discovery, 802.3 length fields (< 0x0600), ... */
+    d->counters[OT_DEC_non_ip]++;
+    return OT_DECODE_SKIP;
+}
+
+static inline enum ot_decode_result ot_decode_l4(struct ot_decoder *d, struct ot_packet *p,
+                                                 uint8_t proto, const uint8_t *data, uint32_t len,
+                                                 unsigned depth)
+{
+    p->ip_proto = proto;
+    switch (proto) {
+    case OT_IPPROTO_TCP:
+        return ot_decode_tcp(d, p, data, len, depth);
+    case OT_IPPROTO_UDP:
+        return ot_decode_udp(d, p, data, len, depth);
+    case OT_IPPROTO_ICMP:
+    case OT_IPPROTO_ICMPV6:
+        return ot_decode_icmp(d, p, data, len, depth);
+    }
+    /* An enclosing UDP header (VXLAN) may have set the ports. */
+    p->sp = 0;
+    p->dp = 0;
+    p->payload = data;
+    p->payload_len = len;
+    switch (proto) {
+    case OT_IPPROTO_GRE:
+        return ot_decode_gre(d, p, data, len, depth);
+    case OT_IPPROTO_IPIP:
+        return ot_decode_ipip(d, p, data, len, depth);
+    case OT_IPPROTO_IPV6:
+        return ot_decode_ip6ip(d, p, data, len, depth);
+    }
+    /* ESP, SCTP, no-next-header, ...: flows still track them by address. */
+    d->counters[OT_DEC_other_ip_proto]++;
+    return OT_DECODE_OK;
+}
 
 /*
  * PPP protocol field (RFC 1661) at `data`: with `acf`, an optional

@@ -1,8 +1,8 @@
 /*
- * The decoder's entry point and its three dispatch tables: by link type, by
- * ethertype and by IP protocol.  Each layer lives in decode-<layer>.c with
- * the shape declared in decode-internal.h; adding one is a new file plus its
- * row in one of the switches below.
+ * The decoder's entry point and the dispatch by link type (those by
+ * ethertype and by IP protocol are inline in decode-internal.h).  Each layer
+ * lives in decode-<layer>.c with the shape declared in decode-internal.h;
+ * adding one is a new file plus its row in one of the three switches.
  */
 #include <stdlib.h>
 
@@ -136,58 +136,4 @@ enum ot_decode_result ot_decode(struct ot_decoder *d, int dlt, const uint8_t *fr
         return ot_decode_loop(d, p, frame, caplen, 0);
     }
     return ot_dec_err(d, OT_DEC_unsupported_linktype);
-}
-
-enum ot_decode_result ot_decode_ethertype(struct ot_decoder *d, struct ot_packet *p, uint16_t type,
-                                          const uint8_t *data, uint32_t len, unsigned depth)
-{
-    switch (type) {
-    case OT_ETHERTYPE_IPV4:
-        return ot_decode_ipv4(d, p, data, len, depth);
-    case OT_ETHERTYPE_IPV6:
-        return ot_decode_ipv6(d, p, data, len, depth);
-    case OT_ETHERTYPE_VLAN:
-    case OT_ETHERTYPE_QINQ:
-    case OT_ETHERTYPE_QINQ_OLD:
-        return ot_decode_vlan(d, p, data, len, depth);
-    case OT_ETHERTYPE_PPPOE_S:
-        return ot_decode_pppoe(d, p, data, len, depth);
-    case OT_ETHERTYPE_MPLS_UC:
-    case OT_ETHERTYPE_MPLS_MC:
-        return ot_decode_mpls(d, p, data, len, depth);
-    }
-    /* ARP, LLDP, PPPoE discovery, 802.3 length fields (< 0x0600), ... */
-    d->counters[OT_DEC_non_ip]++;
-    return OT_DECODE_SKIP;
-}
-
-enum ot_decode_result ot_decode_l4(struct ot_decoder *d, struct ot_packet *p, uint8_t proto,
-                                   const uint8_t *data, uint32_t len, unsigned depth)
-{
-    p->ip_proto = proto;
-    switch (proto) {
-    case OT_IPPROTO_TCP:
-        return ot_decode_tcp(d, p, data, len, depth);
-    case OT_IPPROTO_UDP:
-        return ot_decode_udp(d, p, data, len, depth);
-    case OT_IPPROTO_ICMP:
-    case OT_IPPROTO_ICMPV6:
-        return ot_decode_icmp(d, p, data, len, depth);
-    }
-    /* An enclosing UDP header (VXLAN) may have set the ports. */
-    p->sp = 0;
-    p->dp = 0;
-    p->payload = data;
-    p->payload_len = len;
-    switch (proto) {
-    case OT_IPPROTO_GRE:
-        return ot_decode_gre(d, p, data, len, depth);
-    case OT_IPPROTO_IPIP:
-        return ot_decode_ipip(d, p, data, len, depth);
-    case OT_IPPROTO_IPV6:
-        return ot_decode_ip6ip(d, p, data, len, depth);
-    }
-    /* ESP, SCTP, no-next-header, ...: flows still track them by address. */
-    d->counters[OT_DEC_other_ip_proto]++;
-    return OT_DECODE_OK;
 }

@@ -51,8 +51,22 @@ void ot_stream_fin(struct ot_stream *s, uint32_t fin_seq);
  */
 void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq,
                     const uint8_t *data, uint32_t len, uint64_t ts_us);
-/* The peer acknowledged everything before `ack` in direction `dir`: any hole before it is lost. */
-void ot_stream_ack(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack, uint64_t ts_us);
+/*
+ * The peer acknowledged everything before `ack` in direction `dir`: any hole
+ * before it is lost.  Nearly every acknowledgement is of bytes already
+ * delivered, so that test is inline and only the rest reach
+ * ot_stream_ack_ahead() (stream.c).
+ */
+void ot_stream_ack_ahead(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack,
+                         uint64_t ts_us);
+
+static inline void ot_stream_ack(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack,
+                                 uint64_t ts_us)
+{
+    const struct ot_stream *s = &f->stream[dir];
+    if (s->seq_known && !s->depth_reached && ot_seq_lt(s->next_seq, ack))
+        ot_stream_ack_ahead(r, f, dir, ack, ts_us);
+}
 /* The flow ends: deliver every held segment (with gaps) and free them. */
 void ot_stream_end(struct ot_reasm *r, struct ot_flow *f, int dir, uint64_t ts_us);
 

@@ -41,10 +41,10 @@
 #include "flow/stream.h"
 
 enum ot_flow_state {
-    OT_FLOW_NEW = 0,      /* seen from one side only */
-    OT_FLOW_ESTABLISHED,  /* TCP handshake done, or packets both ways */
-    OT_FLOW_CLOSING,      /* TCP FIN seen */
-    OT_FLOW_CLOSED,       /* TCP both FINs or a RST */
+    OT_FLOW_NEW = 0,     /* seen from one side only */
+    OT_FLOW_ESTABLISHED, /* TCP handshake done, or packets both ways */
+    OT_FLOW_CLOSING,     /* TCP FIN seen */
+    OT_FLOW_CLOSED,      /* TCP both FINs or a RST */
 };
 
 enum ot_flow_end_reason {
@@ -62,61 +62,74 @@ struct ot_flow_key {
     uint64_t w[6];
 };
 
+/*
+ * Fields are ordered by when they are touched, not by topic: the first 64
+ * bytes are what the table's lookup and LRU move read (flow.c), the next 64
+ * what every packet updates, then what only some packets or the flow's start
+ * and end use.  The flow table allocates its flows 64-byte aligned and the
+ * struct is 384 bytes (six cache lines), so each of those groups is one
+ * cache line: keep the size a multiple of 64 when adding a field.
+ */
 struct ot_flow {
+    /* Table internals (flow.c): lookup and LRU. */
+    uint32_t hash;
+    uint32_t hnext; /* next index in the hash chain, or UINT32_MAX */
+    struct ot_flow_key key;
+    uint32_t lru_prev, lru_next;
+
+    /* Counters and state, updated by every packet. */
+    uint64_t last_us;
+    uint64_t pkts[2], bytes[2]; /* per direction; bytes are IP datagram lengths */
+    uint64_t start_us;
+    uint8_t tcp_flags[2]; /* OR of the flags each side sent */
+    uint8_t state;        /* enum ot_flow_state */
+    bool tcp_saw_syn;
+    uint8_t tcp_seen;  /* handshake/FIN/payload bits per side (flow.c) */
+    bool key_cli_b;    /* the client is the key's second endpoint (flow.c) */
+    uint8_t lru_class; /* which LRU list (one per timeout) (flow.c) */
+    bool in_use;       /* (flow.c) */
+    uint8_t ip_proto;
+    bool v6;
+    uint8_t vlan_count;
+    uint8_t app_flags; /* application layer (see below) */
+    uint8_t ndpi_pkts;
+    uint8_t detect_seen; /* bit dir: the detectors saw this direction's first payload */
+    uint16_t app_proto;  /* enum ot_app_proto */
+
     /* Identity, as the client sees it (dir 0 = client → server). */
     struct ot_addr cli, srv;
     uint16_t cli_port, srv_port;
     uint16_t vlan[2];
-    uint8_t vlan_count;
-    uint8_t ip_proto;
-    bool v6;
-    uint64_t flow_id;          /* unique in this run, < 2^53 so JSON readers keep it exact */
+    uint64_t flow_id; /* unique in this run, < 2^53 so JSON readers keep it exact */
 
-    uint64_t start_us, last_us;
-    uint64_t pkts[2], bytes[2]; /* per direction; bytes are IP datagram lengths */
-    uint8_t tcp_flags[2];       /* OR of the flags each side sent */
-    uint8_t state;              /* enum ot_flow_state */
-    bool tcp_saw_syn;
-
-    char community_id[64];      /* "1:base64", filled when the flow starts */
+    /* Application layer, owned by sensor/proto (proto.c and proto-ndpi.c); see also above. */
+    uint16_t app_proto_orig; /* the protocol before a hand-over to TLS (STARTTLS, CONNECT), or 0 */
+    uint16_t ndpi_master, ndpi_app;
+    uint64_t ndpi_risk; /* nDPI flow-risk bit mask */
 
     struct ot_stream stream[2]; /* TCP reassembly per direction (flow/stream.h) */
 
-    /* Application layer, owned by sensor/proto (proto.c and proto-ndpi.c). */
-    uint16_t app_proto;         /* enum ot_app_proto */
-    uint16_t app_proto_orig;    /* the protocol before a hand-over to TLS (STARTTLS, CONNECT), or 0 */
-    uint8_t app_flags;
-    uint8_t ndpi_pkts;
-    uint8_t detect_seen;        /* bit dir: the detectors saw this direction's first payload */
     const struct ot_proto_parser *parser;
     void *app_state;
-    void *ndpi;                 /* struct ndpi_flow_struct * */
-    void *ndpi_hs;              /* TCP handshake held back for nDPI (label-ndpi.c) */
-    uint16_t ndpi_master, ndpi_app;
-    uint64_t ndpi_risk;         /* nDPI flow-risk bit mask */
+    void *ndpi;    /* struct ndpi_flow_struct * */
+    void *ndpi_hs; /* TCP handshake held back for nDPI (label-ndpi.c) */
 
-    /* Table internals (flow.c). */
-    uint32_t hash;
-    uint32_t hnext;             /* next index in the hash chain, or UINT32_MAX */
-    uint32_t lru_prev, lru_next;
-    bool in_use;
-    uint8_t lru_class;          /* which LRU list (one per timeout) */
-    uint8_t tcp_seen;           /* handshake/FIN/payload bits per side (flow.c) */
-    bool key_cli_b;             /* the client is the key's second endpoint */
-    struct ot_flow_key key;
+    char community_id[64]; /* "1:base64", filled when the flow starts */
 };
+_Static_assert(sizeof(struct ot_flow) % 64 == 0,
+               "struct ot_flow: keep a multiple of 64 bytes (its hot groups are cache lines)");
 
 struct ot_flow_config {
-    uint32_t max_flows;           /* preallocated flows (default 65536) */
-    uint32_t timeout_new_s;       /* default 30 */
-    uint32_t timeout_est_s;       /* default 300 */
-    uint32_t timeout_closed_s;    /* default 10 (closing and closed) */
-    uint32_t timeout_udp_s;       /* default 60 (UDP/ICMP/other once both ways) */
-    uint32_t stream_depth;        /* bytes per direction given to parsers (default 1 MiB) */
-    uint32_t stream_ooo_max;      /* out-of-order bytes buffered per direction (default 64 KiB),
-                                     in at most ooo_max/256 segments (clamped to 16..1024) */
-    uint64_t stream_memcap;       /* total out-of-order bytes for all flows (default 64 MiB) */
-    uint16_t community_id_seed;   /* default 0 */
+    uint32_t max_flows;         /* preallocated flows (default 65536) */
+    uint32_t timeout_new_s;     /* default 30 */
+    uint32_t timeout_est_s;     /* default 300 */
+    uint32_t timeout_closed_s;  /* default 10 (closing and closed) */
+    uint32_t timeout_udp_s;     /* default 60 (UDP/ICMP/other once both ways) */
+    uint32_t stream_depth;      /* bytes per direction given to parsers (default 1 MiB) */
+    uint32_t stream_ooo_max;    /* out-of-order bytes buffered per direction (default 64 KiB),
+                                   in at most ooo_max/256 segments (clamped to 16..1024) */
+    uint64_t stream_memcap;     /* total out-of-order bytes for all flows (default 64 MiB) */
+    uint16_t community_id_seed; /* default 0 */
 };
 
 /*
@@ -142,15 +155,15 @@ struct ot_flow_callbacks {
 struct ot_flow_stats {
     uint64_t created;
     uint64_t ended;
-    uint64_t evicted;          /* ended early: table full */
+    uint64_t evicted; /* ended early: table full */
     uint64_t timed_out;
     uint64_t active;
     uint64_t tcp_reassembly_gaps;
-    uint64_t tcp_ooo_dropped;  /* out-of-order bytes dropped at a bound */
-    uint64_t tcp_retransmits;  /* segments whose bytes were all already delivered */
-    uint64_t tcp_overlaps;     /* segments partly overlapping data already seen (trimmed) */
-    uint64_t tcp_reused;       /* closed TCP flows ended by a new SYN (reason tcp_reuse) */
-    uint64_t tcp_ooo_memuse;   /* out-of-order memory held now (payload + per-segment overhead) */
+    uint64_t tcp_ooo_dropped; /* out-of-order bytes dropped at a bound */
+    uint64_t tcp_retransmits; /* segments whose bytes were all already delivered */
+    uint64_t tcp_overlaps;    /* segments partly overlapping data already seen (trimmed) */
+    uint64_t tcp_reused;      /* closed TCP flows ended by a new SYN (reason tcp_reuse) */
+    uint64_t tcp_ooo_memuse;  /* out-of-order memory held now (payload + per-segment overhead) */
 };
 
 struct ot_flow_table; /* opaque */

@@ -235,21 +235,12 @@ static void hold(struct ot_reasm *r, struct ot_stream *s, uint32_t seq, const ui
     }
 }
 
-void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq,
-                    const uint8_t *data, uint32_t len, uint64_t ts_us)
+/* ot_stream_data() for a segment that is not simply the next one: trim, deliver, hold. */
+__attribute__((noinline)) static void data_slow(struct ot_reasm *r, struct ot_flow *f, int dir,
+                                                uint32_t seq, const uint8_t *data, uint32_t len,
+                                                uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
-    if (len == 0 || s->depth_reached)
-        return;
-    if (!s->seq_known) {
-        s->isn = s->next_seq = seq;
-        s->seq_known = true;
-    }
-    if (seq == s->next_seq && !s->ooo) {
-        emit(r, f, dir, data, len, ts_us);
-        return;
-    }
-
     bool used = false, trimmed = false, dropped = false;
     while (!s->depth_reached) {
         if (ot_seq_lt(seq, s->next_seq)) {
@@ -307,7 +298,37 @@ void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq
         r->stats->tcp_overlaps++;
 }
 
-void ot_stream_ack(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack, uint64_t ts_us)
+void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq,
+                    const uint8_t *data, uint32_t len, uint64_t ts_us)
+{
+    struct ot_stream *s = &f->stream[dir];
+    if (len == 0 || s->depth_reached)
+        return;
+    if (!s->seq_known) {
+        s->isn = s->next_seq = seq;
+        s->seq_known = true;
+    }
+    if (seq != s->next_seq || s->ooo) {
+        data_slow(r, f, dir, seq, data, len, ts_us);
+        return;
+    }
+    /* The next segment with nothing held: emit() without its release_all(), which has nothing to
+     * free. */
+    uint32_t room = r->depth - s->delivered;
+    s->next_seq += len;
+    if (len >= room) {
+        len = room;
+        s->depth_reached = true;
+    }
+    if (len) {
+        s->delivered += len;
+        r->cb->on_data(r->cb->ctx, f, dir, data, len, 0, ts_us);
+    }
+}
+
+/* ot_stream_ack() (flow-int.h) when `ack` is past next_seq. */
+void ot_stream_ack_ahead(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack,
+                         uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
     if (!s->seq_known || s->depth_reached)

@@ -435,6 +435,71 @@ static void test_names_and_config(void **state)
     ot_flow_table_free(NULL, T0);
 }
 
+/*
+ * The previous packet's flow is checked before the hash lookup: packets that
+ * alternate between flows, and a flow that ended (timeout, eviction, port
+ * reuse) while it was the previous packet's, must still find the right flow.
+ */
+static void test_previous_flow_shortcut(void **state)
+{
+    struct rec *r = rec_new();
+    struct ot_flow_config cfg;
+    ot_flow_config_defaults(&cfg);
+    cfg.max_flows = 1;
+    struct ot_flow_table *t = table_new(r, &cfg);
+    struct ot_packet a = mk_udp("10.0.0.1", 1000, "10.0.1.1", 53, "a", 1, T0);
+    struct ot_packet ra = mk_udp("10.0.1.1", 53, "10.0.0.1", 1000, "ra", 2, T0 + 1);
+    ot_flow_process(t, &a);
+    uint64_t id_a = r->last_flow->flow_id;
+    ot_flow_process(t, &ra); /* same flow, other direction */
+    assert_int_equal(r->last_flow->flow_id, id_a);
+    assert_int_equal(r->last_flow->pkts[0], 1);
+    assert_int_equal(r->last_flow->pkts[1], 1);
+
+    /* Table of one: b evicts a (the previous packet's flow), then a evicts b. */
+    struct ot_packet b = mk_udp("10.0.0.2", 1000, "10.0.1.1", 53, "b", 1, T0 + 2);
+    ot_flow_process(t, &b);
+    uint64_t id_b = r->last_flow->flow_id;
+    assert_true(id_b != id_a);
+    a.ts_us = T0 + 3;
+    ot_flow_process(t, &a);
+    uint64_t id_a2 = r->last_flow->flow_id;
+    assert_true(id_a2 != id_a && id_a2 != id_b);
+    assert_int_equal(r->last_flow->pkts[0], 1);
+    assert_int_equal(ot_flow_table_stats(t)->evicted, 2);
+
+    /* The previous packet's flow times out; the same key then starts a new flow. */
+    ot_flow_expire(t, T0 + 3 + 120 * SEC);
+    assert_int_equal(ot_flow_table_stats(t)->active, 0);
+    a.ts_us = T0 + 4 + 120 * SEC;
+    ot_flow_process(t, &a);
+    assert_true(r->last_flow->flow_id != id_a2);
+    assert_int_equal(r->last_flow->pkts[0], 1);
+    assert_int_equal(ot_flow_table_stats(t)->created, 4);
+    ot_flow_table_free(t, T0 + 5 + 120 * SEC);
+    rec_free(r);
+
+    /* Alternating flows in a larger table: each packet is counted to its own flow. */
+    r = rec_new();
+    t = table_new(r, NULL);
+    uint64_t ids[3];
+    for (unsigned round = 0; round < 4; round++) {
+        for (unsigned i = 0; i < 3; i++) {
+            char ip[16];
+            snprintf(ip, sizeof(ip), "10.0.0.%u", i + 1);
+            struct ot_packet p = mk_udp(ip, 1000, "10.0.1.1", 53, "x", 1, T0 + round * 3 + i);
+            ot_flow_process(t, &p);
+            if (round == 0)
+                ids[i] = r->last_flow->flow_id;
+            assert_int_equal(r->last_flow->flow_id, ids[i]);
+            assert_int_equal(r->last_flow->pkts[0], round + 1);
+        }
+    }
+    assert_int_equal(ot_flow_table_stats(t)->created, 3);
+    ot_flow_table_free(t, T0 + 20);
+    rec_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_icmp_echo_one_flow),
         cmocka_unit_test(test_flow_id_unique),
         cmocka_unit_test(test_eviction_at_cap),
+        cmocka_unit_test(test_previous_flow_shortcut),
         cmocka_unit_test(test_on_end_exactly_once),
         cmocka_unit_test(test_callback_order),
         cmocka_unit_test(test_names_and_config),
