@@ -240,6 +240,17 @@ static bool head_line(struct head *h, struct line *l)
 }
 
 /*
+ * Once the head's lines are read: HEAD_PARTIAL when the chunk ended inside
+ * it, OT_ELIMIT when it passed `limit`, else OT_OK (the head ends at off).
+ */
+static int head_end(const struct head *h, size_t limit)
+{
+    if (h->partial)
+        return HEAD_PARTIAL;
+    return h->off > limit ? OT_ELIMIT : OT_OK;
+}
+
+/*
  * A head that cannot be parsed: the error, but only once the head is known
  * to be complete and within `limit` (as if it had been collected first).
  */
@@ -248,9 +259,8 @@ static int head_fail(struct head *h, size_t limit, int rc)
     struct line l;
     while (head_line(h, &l) && l.n)
         ;
-    if (h->partial)
-        return HEAD_PARTIAL;
-    return h->off > limit ? OT_ELIMIT : rc;
+    int end = head_end(h, limit);
+    return end != OT_OK ? end : rc;
 }
 
 /* Standard base64 into out[cap]; stops at '=' or the end.  -1 on a bad character. */
@@ -672,10 +682,9 @@ static int request(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct htt
             break;
         }
     }
-    if (h->partial)
-        return HEAD_PARTIAL;
-    if (h->off > limit)
-        return OT_ELIMIT;
+    int end = head_end(h, limit);
+    if (end != OT_OK)
+        return end;
     *used = h->off;
     /* No Host header: an absolute URL, or CONNECT's authority, names the host. */
     if (!has_host && tx.connect) {
@@ -770,10 +779,9 @@ static int response(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
             break;
         }
     }
-    if (h->partial)
-        return HEAD_PARTIAL;
-    if (h->off > limit)
-        return OT_ELIMIT;
+    int end = head_end(h, limit);
+    if (end != OT_OK)
+        return end;
     *used = h->off;
 
     struct http_dir *d = &s->d[1];
