@@ -70,12 +70,6 @@ static inline char *ot_put_u64(char *o, uint64_t v)
     return end;
 }
 
-/* n bytes of s at o; returns the new end (short names without a memcpy() call). */
-static inline char *ot_put_text(char *o, const char *s, size_t n)
-{
-    return ot_put_bytes(o, s, n);
-}
-
 /*
  * Where up to `max` bytes of fields (ot_jw_fields() text) are rendered:
  * straight into the writer's buffer when they surely fit, else `stack`

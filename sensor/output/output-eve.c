@@ -247,7 +247,7 @@ static char *put_endpoints(char *o, const struct ot_flow *f, int dir)
     char tmp[4];
     const char *pn = ot_ipproto_name(f->ip_proto, tmp);
     o = OT_PUT_LIT(o, ",\"proto\":\"");
-    o = ot_put_text(o, pn, strlen(pn));
+    o = ot_put_bytes(o, pn, strlen(pn));
     *o++ = '"';
     return o;
 }
@@ -356,7 +356,7 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
         o = ot_put_u64(o, f->flow_id);
     }
     o = OT_PUT_LIT(o, ",\"event_type\":\"");
-    o = ot_put_text(o, event_type, et_len);
+    o = ot_put_bytes(o, event_type, et_len);
     *o++ = '"';
     if (f) {
         if (f->vlan_count) {
@@ -372,18 +372,18 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
         o = put_endpoints(o, f, dir);
         if (app) {
             o = OT_PUT_LIT(o, ",\"app_proto\":\"");
-            o = ot_put_text(o, app, app_len);
+            o = ot_put_bytes(o, app, app_len);
             *o++ = '"';
         }
         if (orig) {
             o = OT_PUT_LIT(o, ",\"app_proto_orig\":\"");
-            o = ot_put_text(o, orig, orig_len);
+            o = ot_put_bytes(o, orig, orig_len);
             *o++ = '"';
         }
         if (f->community_id[0]) {
             /* "1:" and base64: nothing to escape; the field holds at most 63 bytes. */
             o = OT_PUT_LIT(o, ",\"community_id\":\"");
-            o = ot_put_text(o, f->community_id, strnlen(f->community_id, sizeof(f->community_id)));
+            o = ot_put_bytes(o, f->community_id, strnlen(f->community_id, sizeof(f->community_id)));
             *o++ = '"';
         }
     }
@@ -391,7 +391,7 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
     o = put_event_id(o, e->run_id, seq);
     *o++ = '"';
     *o++ = ',';
-    o = ot_put_text(o, e->sensor_field, e->sensor_field_len);
+    o = ot_put_bytes(o, e->sensor_field, e->sensor_field_len);
     ot_put_fields_end(w, buf, start, o);
     return w;
 }

@@ -61,9 +61,9 @@ void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
     o = ot_put_u64(o, (f->last_us - f->start_us) / 1000000);
     const char *state = ot_flow_state_name(f->state);
     o = OT_PUT_LIT(o, ",\"state\":\"");
-    o = ot_put_text(o, state, strlen(state));
+    o = ot_put_bytes(o, state, strlen(state));
     o = OT_PUT_LIT(o, "\",\"reason\":\"");
-    o = ot_put_text(o, reason, strnlen(reason, 64));
+    o = ot_put_bytes(o, reason, strnlen(reason, 64));
     *o++ = '"';
     ot_put_fields_end(w, buf, start, o);
     if (l)
@@ -85,11 +85,11 @@ void ot_eve_flow(struct ot_eve *e, const struct ot_flow *f, const char *reason,
         PUT_FLAGS(o, ",\"tcp_flags_tc\":\"", f->tcp_flags[1]);
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
             if (all & names[i].bit) {
-                o = ot_put_text(o, names[i].text, 7);
+                o = ot_put_bytes(o, names[i].text, 7);
                 o = OT_PUT_LIT(o, "true");
             }
         o = OT_PUT_LIT(o, ",\"state\":\"");
-        o = ot_put_text(o, state, strlen(state));
+        o = ot_put_bytes(o, state, strlen(state));
         *o++ = '"';
         ot_put_fields_end(w, buf, start, o);
         ot_jw_obj_close(w);

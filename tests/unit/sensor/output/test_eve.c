@@ -159,7 +159,7 @@ static void test_oversized_event_dropped(void **state)
     json_decref(j);
 }
 
-/* ot_put_u64() and ot_put_text() against snprintf/memcpy at every digit-count boundary. */
+/* ot_put_u64() and ot_put_bytes() against snprintf/memcpy at every digit-count boundary. */
 static void test_put_helpers(void **state)
 {
     uint64_t x = 0x2545f4914f6cdd1dULL, p = 1;
@@ -185,7 +185,7 @@ static void test_put_helpers(void **state)
         src[i] = (char)('A' + i);
     for (size_t n = 0; n <= sizeof(src); n++) {
         memset(dst, '#', sizeof(dst));
-        assert_ptr_equal(ot_put_text(dst, src, n), dst + n);
+        assert_ptr_equal(ot_put_bytes(dst, src, n), dst + n);
         assert_memory_equal(dst, src, n);
         assert_int_equal(dst[n], '#');
     }
