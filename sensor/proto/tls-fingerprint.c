@@ -9,7 +9,6 @@
 #include "proto/tls-fingerprint.h"
 
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,72 +92,21 @@ static const EVP_MD *digest(int which)
     return m;
 }
 
-/*
- * One digest context per thread and algorithm, kept between hellos:
- * EVP_Digest() allocates a context, sets it up and frees it on every call,
- * about 400 instructions of the ~3,900 a JA3 or JA4 digest costs (OpenSSL
- * 3.0 still renews the provider's hashing state at each initialisation).
- * The contexts of a thread are freed when it exits (the key's destructor);
- * the main thread's live until the process ends, like the fetched digests
- * above.
- */
-struct md_ctxs {
-    EVP_MD_CTX *ctx[2]; /* by MD_MD5, MD_SHA256; NULL until first used */
-};
-
-static pthread_key_t ctxs_key;
-static pthread_once_t ctxs_once = PTHREAD_ONCE_INIT;
-static bool ctxs_key_ok;
-
-static void ctxs_free(void *p)
-{
-    struct md_ctxs *m = p;
-    EVP_MD_CTX_free(m->ctx[MD_MD5]);
-    EVP_MD_CTX_free(m->ctx[MD_SHA256]);
-    free(m);
-}
-
-static void ctxs_key_create(void)
-{
-    ctxs_key_ok = pthread_key_create(&ctxs_key, ctxs_free) == 0;
-}
-
-/* This thread's context for `which`, or NULL when one cannot be made. */
-static EVP_MD_CTX *md_ctx(int which)
-{
-    if (pthread_once(&ctxs_once, ctxs_key_create) != 0 || !ctxs_key_ok)
-        return NULL;
-    struct md_ctxs *m = pthread_getspecific(ctxs_key);
-    if (!m) {
-        m = calloc(1, sizeof(*m));
-        if (!m)
-            return NULL;
-        if (pthread_setspecific(ctxs_key, m) != 0) {
-            free(m);
-            return NULL;
-        }
-    }
-    if (!m->ctx[which])
-        m->ctx[which] = EVP_MD_CTX_new();
-    return m->ctx[which];
-}
-
-/*
- * The digest of s into md (EVP_MAX_MD_SIZE bytes), which must be `want`
- * bytes long.  Without a kept context (out of memory) the one-shot call
- * gives the same digest.
- */
+/* The digest of s into md (EVP_MAX_MD_SIZE bytes), which must be `want` bytes long. */
 static int hash(int which, const char *s, size_t n, unsigned char *md, unsigned int want)
 {
-    EVP_MD_CTX *c = md_ctx(which);
     unsigned int mdlen = 0;
-    int ok;
-    if (c)
-        ok = EVP_DigestInit_ex2(c, digest(which), NULL) == 1 && EVP_DigestUpdate(c, s, n) == 1 &&
-             EVP_DigestFinal_ex(c, md, &mdlen) == 1;
-    else
-        ok = EVP_Digest(s, n, md, &mdlen, digest(which), NULL) == 1;
+    int ok = EVP_Digest(s, n, md, &mdlen, digest(which), NULL) == 1;
     return ok && mdlen == want ? OT_OK : OT_EIO;
+}
+
+/* The first `bytes` bytes of md as lower-case hex at out (2 * bytes characters). */
+static void put_md_hex(char *out, const unsigned char *md, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++) {
+        out[2 * i] = hexdig[md[i] >> 4];
+        out[2 * i + 1] = hexdig[md[i] & 15];
+    }
 }
 
 static int md5_hex(const char *s, size_t n, char out[OT_TLS_MD5_HEX_SIZE])
@@ -166,10 +114,7 @@ static int md5_hex(const char *s, size_t n, char out[OT_TLS_MD5_HEX_SIZE])
     unsigned char md[EVP_MAX_MD_SIZE];
     if (hash(MD_MD5, s, n, md, 16) != OT_OK)
         return OT_EIO;
-    for (unsigned i = 0; i < 16; i++) {
-        out[2 * i] = hexdig[md[i] >> 4];
-        out[2 * i + 1] = hexdig[md[i] & 15];
-    }
+    put_md_hex(out, md, 16);
     out[32] = '\0';
     return OT_OK;
 }
@@ -180,10 +125,7 @@ static int sha256_12(const char *s, size_t n, char out[12])
     unsigned char md[EVP_MAX_MD_SIZE];
     if (hash(MD_SHA256, s, n, md, 32) != OT_OK)
         return OT_EIO;
-    for (unsigned i = 0; i < 6; i++) {
-        out[2 * i] = hexdig[md[i] >> 4];
-        out[2 * i + 1] = hexdig[md[i] & 15];
-    }
+    put_md_hex(out, md, 6);
     return OT_OK;
 }
 
