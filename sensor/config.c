@@ -26,6 +26,7 @@ void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
     cfg->ndpi_max_packets = 4;       /* as ot_labeler_conf_defaults() */
     cfg->ndpi_parsed_flows = false;
     cfg->ndpi_tls_flows = false;
+    cfg->ndpi_unknown_s = 60; /* as ot_labeler_conf_defaults() */
     cfg->log_level = OT_LOG_INFO;
     cfg->event_types = OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
     ot_decode_config_defaults(&cfg->decode);
@@ -77,6 +78,7 @@ static const struct key keys[] = {
     U32("ndpi.max-packets", ndpi_max_packets, 1, 255, "packets per flow given to nDPI"),
     BOOL("ndpi.parsed-flows", ndpi_parsed_flows, "also label flows our parsers understood (yes: slower)"),
     BOOL("ndpi.tls-flows", ndpi_tls_flows, "label TLS flows even when parsed-flows is no (SNI/certificate labels, risks; slower)"),
+    U32("ndpi.unknown-seconds", ndpi_unknown_s, 0, 86400, "skip nDPI for new flows of a client to a server port it could not name this recently (0: never)"),
     {"log-level", K_LOGLEVEL, OFF(log_level), 0, 0, 3, "error, warning, info or debug"},
     {"events", K_EVENTS, OFF(event_types), 0, 0, 0, "event kinds written: flow,stats,app"},
     U32("defrag.max-datagrams", decode.frag_max_datagrams, 1, 1u << 22, "IP datagrams in reassembly at once"),

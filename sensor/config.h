@@ -37,6 +37,7 @@ struct ot_sensor_config {
     uint32_t ndpi_max_packets; /* packets per flow given to nDPI */
     bool ndpi_parsed_flows;    /* also label flows one of our parsers understood */
     bool ndpi_tls_flows;       /* label TLS flows even when ndpi_parsed_flows is off (default no) */
+    uint32_t ndpi_unknown_s;   /* skip flows of a service nDPI could not name this recently (0: off) */
     uint32_t log_level;
     uint32_t event_types;   /* bit mask of OT_EV_* enabled */
 

@@ -140,7 +140,8 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
     if (cfg->ndpi) {
         struct ot_labeler_conf lc = {.max_packets = cfg->ndpi_max_packets,
                                      .parsed_flows = cfg->ndpi_parsed_flows,
-                                     .tls_flows = cfg->ndpi_tls_flows};
+                                     .tls_flows = cfg->ndpi_tls_flows,
+                                     .unknown_us = (uint64_t)cfg->ndpi_unknown_s * 1000000u};
         rc = ot_labeler_new(&lc, &s->labeler);
         if (rc)
             goto out_dec;
@@ -410,6 +411,8 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
         ot_jw_u64(w, "classified", ls->flows_classified);
         ot_jw_u64(w, "guessed", ls->flows_guessed);
         ot_jw_u64(w, "unknown", ls->flows_unknown);
+        ot_jw_u64(w, "unknown_cached", ls->flows_unknown_cached);
+        ot_jw_u64(w, "unknown_cache_replaced", ls->unknown_cache_replaced);
         ot_jw_u64(w, "left_to_parsers", ls->flows_skipped);
         ot_jw_u64(w, "packets_inspected", ls->packets_inspected);
         ot_jw_obj_close(w);

@@ -60,6 +60,22 @@ struct held_handshake {
     struct hs_packet p[HS_MAX];
 };
 
+/*
+ * Services nDPI could not name lately (see label.h): after nDPI has seen
+ * payload of a flow and named nothing, new flows with the same client,
+ * server, server port and IP protocol skip it for conf.unknown_us from that
+ * verdict.  Direct-mapped; a fresh entry overwritten by another service is
+ * counted (unknown_cache_replaced).
+ */
+#define UNKNOWN_SLOTS 4096 /* 48 bytes each: 192 KiB */
+
+struct unknown_entry {
+    struct ot_addr cli, srv;
+    uint64_t since_us; /* time of the verdict; 0: empty */
+    uint16_t srv_port;
+    uint8_t ip_proto;
+};
+
 struct ot_labeler {
     struct ndpi_detection_module_struct *mod;
     struct ot_labeler_conf conf;
@@ -67,6 +83,7 @@ struct ot_labeler {
     struct held_packet *held; /* NULL when conf.parsed_flows (nothing is ever held) */
     /* NAME_CACHE_SIZE entries, behind a pointer: users holding a const labeler fill it too. */
     struct label_name *names;
+    struct unknown_entry *unknown; /* UNKNOWN_SLOTS entries; NULL when conf.unknown_us is 0 */
 };
 
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
@@ -74,6 +91,7 @@ void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
     c->max_packets = 4;
     c->parsed_flows = false;
     c->tls_flows = false;
+    c->unknown_us = 60 * UINT64_C(1000000);
 }
 
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
@@ -90,6 +108,11 @@ int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
     l->names = calloc(NAME_CACHE_SIZE, sizeof(*l->names));
     if (!l->names)
         goto out_free;
+    if (l->conf.unknown_us) {
+        l->unknown = calloc(UNKNOWN_SLOTS, sizeof(*l->unknown));
+        if (!l->unknown)
+            goto out_free;
+    }
     if (!l->conf.parsed_flows) {
         l->held = malloc(sizeof(*l->held));
         if (!l->held)
@@ -107,6 +130,7 @@ int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
     return OT_OK;
 
 out_free:
+    free(l->unknown);
     free(l->held);
     free(l->names);
     free(l);
@@ -118,6 +142,7 @@ void ot_labeler_free(struct ot_labeler *l)
     if (!l)
         return;
     ndpi_exit_detection_module(l->mod);
+    free(l->unknown);
     free(l->held);
     free(l->names);
     free(l);
@@ -144,6 +169,43 @@ static void store(struct ot_flow *f, ndpi_protocol pr)
 
 /* Mark the label decided: no more packets go to nDPI for this flow. */
 #define NDPI_DONE 0xff
+
+/* The flow's slot in the table of services nDPI could not name. */
+static struct unknown_entry *unknown_slot(const struct ot_labeler *l, const struct ot_flow *f)
+{
+    uint64_t h = (f->cli.u.q[0] ^ f->cli.u.q[1] * 31) * UINT64_C(0x9e3779b97f4a7c15);
+    h ^= (f->srv.u.q[0] ^ f->srv.u.q[1] * 31 ^ (uint64_t)f->srv_port << 8 ^ f->ip_proto) *
+         UINT64_C(0xc2b2ae3d27d4eb4f);
+    return &l->unknown[(h ^ h >> 29) & (UNKNOWN_SLOTS - 1)];
+}
+
+static bool unknown_same(const struct unknown_entry *e, const struct ot_flow *f)
+{
+    return e->since_us && e->srv_port == f->srv_port && e->ip_proto == f->ip_proto &&
+           ot_addr_eq(&e->srv, &f->srv) && ot_addr_eq(&e->cli, &f->cli);
+}
+
+/* Did nDPI name nothing for this flow's service within conf.unknown_us before ts_us? */
+static bool recently_unknown(const struct ot_labeler *l, const struct ot_flow *f, uint64_t ts_us)
+{
+    const struct unknown_entry *e = unknown_slot(l, f);
+    /* A clock that went back (the next file of a folder) ends the entry too. */
+    return unknown_same(e, f) && ts_us >= e->since_us && ts_us - e->since_us < l->conf.unknown_us;
+}
+
+/* nDPI named nothing for this flow, having seen its payload: remember its service. */
+static void remember_unknown(struct ot_labeler *l, const struct ot_flow *f, uint64_t now_us)
+{
+    struct unknown_entry *e = unknown_slot(l, f);
+    if (e->since_us && !unknown_same(e, f) && now_us >= e->since_us &&
+        now_us - e->since_us < l->conf.unknown_us)
+        l->st.unknown_cache_replaced++;
+    e->cli = f->cli;
+    e->srv = f->srv;
+    e->srv_port = f->srv_port;
+    e->ip_proto = f->ip_proto;
+    e->since_us = now_us ? now_us : 1;
+}
 
 /*
  * One packet through nDPI; decides the label when nDPI is done or after
@@ -192,6 +254,13 @@ static bool hold_handshake(struct ot_labeler *l, struct ot_flow *f, const struct
 static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, uint32_t caplen,
                     uint64_t ts_us, bool payload)
 {
+    /* The first packet nDPI would see of this flow (held handshake included). */
+    if (!f->ndpi && l->unknown && recently_unknown(l, f, ts_us)) {
+        release(f);
+        f->ndpi_pkts = NDPI_DONE;
+        l->st.flows_unknown_cached++;
+        return;
+    }
     if (f->ndpi_hs) {
         replay_handshake(l, f);
         if (f->ndpi_pkts == NDPI_DONE)
@@ -304,12 +373,17 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
     uint8_t guessed = 0;
     ndpi_protocol pr = ndpi_detection_giveup(l->mod, f->ndpi, 1, &guessed);
     store(f, pr);
-    if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN)
+    if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
         l->st.flows_unknown++;
-    else if (guessed)
-        l->st.flows_guessed++;
-    else
-        l->st.flows_classified++;
+        /* Only after payload: a service that never answered has not been judged. */
+        if (l->unknown && f->ndpi_pkts > 0)
+            remember_unknown(l, f, f->last_us);
+    } else {
+        if (guessed)
+            l->st.flows_guessed++;
+        else
+            l->st.flows_classified++;
+    }
     release(f);
     f->ndpi_pkts = NDPI_DONE;
 }

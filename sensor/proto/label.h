@@ -21,7 +21,17 @@
  *     ndpi.tls-flows = yes (SNI application names such as "TLS.YouTube",
  *     certificate risks);
  *   - at most `max_packets` packets of a flow (ndpi.max-packets, default 4),
- *     bare TCP ACKs never.
+ *     bare TCP ACKs never;
+ *   - no new flow of a service nDPI could not name lately: once nDPI has
+ *     seen payload of a flow and named nothing, new flows with the same
+ *     client, server, server port and IP protocol skip it for `unknown_us`
+ *     (ndpi.unknown-seconds, default 60) from that verdict, and have no
+ *     label.  Flows nDPI ends up calling unknown are most of its cost (a
+ *     third of it unknown UDP alone: games, scans, private protocols), and
+ *     they come in runs between the same two ends.  The first flow after the
+ *     window is inspected again, so a service that starts speaking something
+ *     nDPI knows gets its label back; keyed by the client too, so one host's
+ *     traffic never hides another's.  A fixed table (4,096 services).
  * The full-label behaviour of earlier versions: ndpi.parsed-flows = yes,
  * ndpi.max-packets = 12.
  * nDPI's per-flow state (about 700 bytes) is freed as soon as the label is
@@ -43,20 +53,23 @@ struct ot_label_stats {
     uint64_t flows_classified; /* label found by inspection */
     uint64_t flows_guessed;    /* label guessed (by port) at give-up */
     uint64_t flows_unknown;
-    uint64_t flows_skipped;    /* left to our own parsers (ndpi.parsed-flows = no) */
+    uint64_t flows_skipped; /* left to our own parsers (ndpi.parsed-flows = no) */
     uint64_t packets_inspected;
     uint64_t alloc_failed;
+    uint64_t flows_unknown_cached;   /* not inspected: their service was unknown lately */
+    uint64_t unknown_cache_replaced; /* a fresh unknown-service entry overwritten by another */
 };
 
 struct ot_labeler_conf {
     uint32_t max_packets; /* packets of a flow given to nDPI (>= 1) */
     bool parsed_flows;    /* also flows one of our parsers claimed */
     bool tls_flows;       /* TLS flows even when parsed_flows is off */
+    uint64_t unknown_us;  /* skip flows of a service found unknown this recently (0: never) */
 };
 
 struct ot_labeler;
 
-/* Defaults: 4 packets, parsed flows (TLS too) left to the parsers. */
+/* Defaults: 4 packets, parsed flows (TLS too) left to the parsers, unknown services 60 s. */
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c /* OUT */);
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out /* OUT */);
 void ot_labeler_free(struct ot_labeler *l);
