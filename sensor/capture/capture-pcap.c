@@ -1,15 +1,18 @@
 /*
  * libpcap sources: files, folders of files, live interfaces.
  *
- * Classic pcap files (the usual input of a file run) are read from a
- * read-only mapping instead of through libpcap's stdio reads: libpcap copies
- * every record twice (stdio buffer, then its packet buffer) at about 500
- * instructions a packet, a tenth of the sensor's whole budget.  libpcap
- * still opens the file (so the header checks, link-type mapping and messages
- * are its own), and any record the mapping reader does not take as plainly
- * valid (cut short, longer than the snapshot length, the end of a damaged
- * file) is handed back to libpcap at that record's offset, so errors and
- * corner cases behave exactly as before.
+ * Classic pcap files (the usual input of a file run) are read by our own
+ * reader instead of through libpcap's stdio reads: libpcap copies every
+ * record twice (stdio buffer, then its packet buffer) at about 500
+ * instructions a packet, a tenth of the sensor's whole budget.  The reader
+ * pread()s the file in large blocks into one buffer that stays in the CPU's
+ * cache, and hands out records where they lie in it.  (It used to map the
+ * file: the page faults, and the madvise() calls that gave pages back, cost
+ * more kernel time than the copy.)  libpcap still opens the file (so the
+ * header checks, link-type mapping and messages are its own), and any record
+ * the reader does not take as plainly valid (cut short, longer than the
+ * snapshot length, the end of a damaged file) is handed back to libpcap at
+ * that record's offset, so errors and corner cases behave exactly as before.
  */
 #include "capture/capture.h"
 
@@ -20,25 +23,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "otasuke/error.h"
 
-/* A classic pcap file (version 2.4, 16-byte record headers) mapped read-only. */
-struct mapped {
-    const uint8_t *base;
-    size_t len;
-    size_t pos;      /* offset of the next record */
-    size_t released; /* pages below this offset were given back (MADV_DONTNEED) */
+/*
+ * A classic pcap file (version 2.4, 16-byte record headers) read by our
+ * reader: buf holds the file's bytes from file offset buf_off, the next
+ * record at buf[at].
+ */
+struct direct {
+    bool on; /* reading the current file directly */
+    int fd;
+    uint8_t *buf; /* block bytes, kept across files */
+    size_t block;
+    size_t have; /* valid bytes in buf */
+    size_t at;   /* offset in buf of the next record */
+    uint64_t buf_off;
+    bool eof; /* the file has no bytes past buf[have] (as far as pread() saw) */
     uint32_t snapshot;
     bool swapped; /* written in the other byte order */
     bool nsec;    /* nanosecond timestamps (scaled down, as libpcap does for us) */
 };
 
-/* Pages of the mapping already read are given back in steps of this size, to keep RSS small. */
-#define MAP_RELEASE_STEP (1u << 20)
+/*
+ * Block size of the reader: small enough to stay in the CPU's L2 cache,
+ * large enough for a record of the largest snapshot length libpcap reads
+ * (262,144 bytes) with its header.
+ */
+#define DIRECT_BLOCK (512u << 10)
 
 struct ot_capture {
     pcap_t *pcap;
@@ -54,9 +69,10 @@ struct ot_capture {
     uint32_t rec_hdr; /* classic pcap: bytes of a record header (0: pcapng, use ftell) */
     struct ot_capture_stats st;
     const char *bpf;
-    struct bpf_program prog; /* the compiled filter (has_prog), applied by the mapping reader too */
+    struct bpf_program prog; /* the compiled filter (has_prog), applied by our reader too */
     bool has_prog;
-    struct mapped m; /* the current file's mapping, when m.base != NULL */
+    struct direct m; /* our reader of the current file, when m.on */
+    size_t block;    /* its block size */
     char errbuf[PCAP_ERRBUF_SIZE];
 };
 
@@ -180,11 +196,9 @@ static uint32_t classic_record_header(const char *path)
     return 0;
 }
 
-static void unmap_file(struct ot_capture *c)
+static void direct_close(struct ot_capture *c)
 {
-    if (c->m.base)
-        munmap((void *)c->m.base, c->m.len);
-    memset(&c->m, 0, sizeof(c->m));
+    c->m.on = false;
 }
 
 static uint32_t rd32(const uint8_t *p, bool swapped)
@@ -195,26 +209,31 @@ static uint32_t rd32(const uint8_t *p, bool swapped)
 }
 
 /*
- * Map the file libpcap just opened (its own descriptor, so both read the
- * same file) when it is a classic pcap file of version 2.4 with 16-byte
- * record headers (what every current writer produces); otherwise leave it
- * to libpcap.  A file that cannot be mapped (a pipe, say) is simply read by
- * libpcap.
+ * Read the file libpcap just opened ourselves (through its descriptor, with
+ * pread(), so its FILE position is left alone) when it is a classic pcap
+ * file of version 2.4 with 16-byte record headers (what every current writer
+ * produces); otherwise leave it to libpcap.  A file that cannot be read this
+ * way (a pipe, say) is simply read by libpcap.
  */
-static void map_file(struct ot_capture *c)
+static void direct_open(struct ot_capture *c)
 {
     FILE *fp = pcap_file(c->pcap);
     if (c->rec_hdr != 16 || !fp)
         return;
     int fd = fileno(fp);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24)
+    uint32_t snapshot = (uint32_t)pcap_snapshot(c->pcap);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+        snapshot > c->block - 16)
         return;
-    size_t len = (size_t)st.st_size;
-    void *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (base == MAP_FAILED)
+    if (!c->m.buf) {
+        c->m.buf = malloc(c->block);
+        if (!c->m.buf)
+            return;
+    }
+    uint8_t h[24];
+    if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
         return;
-    const uint8_t *h = base;
     uint32_t magic;
     memcpy(&magic, h, 4);
     bool swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
@@ -226,15 +245,16 @@ static void map_file(struct ot_capture *c)
         major = __builtin_bswap16(major);
         minor = __builtin_bswap16(minor);
     }
-    if (major != 2 || minor != 4 || !(swapped || magic == 0xa1b2c3d4 || magic == 0xa1b23c4d)) {
-        munmap(base, len);
+    if (major != 2 || minor != 4 || !(swapped || magic == 0xa1b2c3d4 || magic == 0xa1b23c4d))
         return;
-    }
-    madvise(base, len, MADV_SEQUENTIAL);
-    c->m = (struct mapped){.base = base,
-                           .len = len,
-                           .pos = 24,
-                           .snapshot = (uint32_t)pcap_snapshot(c->pcap),
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    uint8_t *buf = c->m.buf;
+    c->m = (struct direct){.on = true,
+                           .fd = fd,
+                           .buf = buf,
+                           .block = c->block,
+                           .buf_off = 24,
+                           .snapshot = snapshot,
                            .swapped = swapped,
                            .nsec = nsec};
 }
@@ -255,7 +275,7 @@ static int open_file(struct ot_capture *c, char *err, size_t errlen)
     c->last_offset = 24; /* classic pcap: after the file header */
     int rc = apply_filter(c, err, errlen, path);
     if (rc == OT_OK)
-        map_file(c);
+        direct_open(c);
     return rc;
 }
 
@@ -304,6 +324,7 @@ int ot_capture_open(const struct ot_capture_config *cfg, struct ot_capture **out
     }
     c->bpf = cfg->bpf;
     c->fd = -1;
+    c->block = cfg->read_block >= 64 ? cfg->read_block : DIRECT_BLOCK;
     int rc;
     if (cfg->read_path && *cfg->read_path) {
         struct stat st;
@@ -348,58 +369,89 @@ static void fill_packet(struct ot_capture_pkt *pkt, const struct pcap_pkthdr *h,
     pkt->dlt = dlt;
 }
 
+/* File offset of the next record. */
+static inline uint64_t direct_pos(const struct direct *m)
+{
+    return m->buf_off + m->at;
+}
+
 /*
- * Give back the pages of records already read, every MAP_RELEASE_STEP bytes.
- * Called before reading the next record: the caller is done with the
- * previous one.
+ * Move the unread bytes to the front of the buffer and fill the rest from
+ * the file.  False when no byte was added (end of file, or a read error,
+ * which libpcap then meets and reports itself).
  */
-static inline bool release_due(const struct mapped *m)
+__attribute__((noinline)) static bool direct_refill(struct direct *m)
 {
-    return m->pos - m->released >= MAP_RELEASE_STEP;
-}
-
-static void release_read(struct mapped *m)
-{
-    if (!release_due(m))
-        return;
-    size_t upto = m->pos & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
-    if (upto > m->released) {
-        madvise((void *)(m->base + m->released), upto - m->released, MADV_DONTNEED);
-        m->released = upto;
+    if (m->eof)
+        return false;
+    size_t left = m->have - m->at;
+    memmove(m->buf, m->buf + m->at, left);
+    m->buf_off += m->at;
+    m->at = 0;
+    m->have = left;
+    size_t added = 0;
+    while (m->have < m->block) {
+        ssize_t n =
+            pread(m->fd, m->buf + m->have, m->block - m->have, (off_t)(m->buf_off + m->have));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            m->eof = true;
+            break;
+        }
+        m->have += (size_t)n;
+        added += (size_t)n;
     }
+    return added > 0;
 }
 
-/* The timestamp of the record at r as libpcap gives it: signed seconds, microseconds. */
-static inline void record_time(const struct mapped *m, const uint8_t *r, int64_t *sec /* OUT */,
+/*
+ * The timestamp of the record at r exactly as libpcap (1.10) gives it, which
+ * depends on the byte order: seconds and sub-seconds are signed 32-bit
+ * numbers in a file of our byte order and unsigned ones in a swapped file;
+ * nanoseconds are divided by 1000 (towards zero); nothing is range-checked.
+ */
+static inline void record_time(const struct direct *m, const uint8_t *r, int64_t *sec /* OUT */,
                                int64_t *usec /* OUT */)
 {
-    *sec = (int32_t)rd32(r, m->swapped);
-    *usec = (int32_t)rd32(r + 4, m->swapped);
+    uint32_t s = rd32(r, m->swapped), u = rd32(r + 4, m->swapped);
+    *sec = m->swapped ? (int64_t)s : (int64_t)(int32_t)s;
+    *usec = m->swapped ? (int64_t)u : (int64_t)(int32_t)u;
     if (m->nsec)
         *usec /= 1000;
 }
 
 /*
- * The next record of the mapped file into *pkt, unfiltered; false when the
- * record is not plainly valid, or the file ends, and libpcap must read it
- * (mapped_hand_back()).  Mirrors libpcap's pcap_next_packet() for version
+ * The next record of the file into *pkt, unfiltered; false when the record
+ * is not plainly valid, or the file ends, and libpcap must read it
+ * (direct_hand_back()).  Mirrors libpcap's pcap_next_packet() for version
  * 2.4 files: signed 32-bit seconds and (micro or nano) seconds, nanoseconds
  * divided by 1000.  Inline: this is the whole per-packet cost of reading.
  */
-static inline bool mapped_record(struct ot_capture *c, struct ot_capture_pkt *pkt /* OUT */)
+static inline bool direct_record(struct ot_capture *c, struct ot_capture_pkt *pkt /* OUT */)
 {
-    struct mapped *m = &c->m;
-    size_t left = m->len - m->pos;
-    if (left < 16)
-        return false;
-    const uint8_t *r = m->base + m->pos;
-    uint32_t caplen = rd32(r + 8, m->swapped);
-    if (caplen > m->snapshot || left - 16 < caplen)
+    struct direct *m = &c->m;
+    size_t left = m->have - m->at;
+    const uint8_t *r = m->buf + m->at;
+    uint32_t caplen;
+    if (__builtin_expect(left < 16 || left - 16 < (caplen = rd32(r + 8, m->swapped)), 0)) {
+        /* The record runs past the buffer: read on, then judge it whole. */
+        while (direct_refill(m) && m->have - m->at < 16 + (size_t)m->snapshot)
+            ;
+        left = m->have - m->at;
+        r = m->buf + m->at;
+        if (left < 16)
+            return false;
+        caplen = rd32(r + 8, m->swapped);
+        if (left - 16 < caplen)
+            return false;
+    }
+    if (caplen > m->snapshot)
         return false;
     int64_t sec, usec;
     record_time(m, r, &sec, &usec);
-    c->last_offset = (long)m->pos;
-    m->pos += 16 + (size_t)caplen;
+    c->last_offset = (long)direct_pos(m);
+    m->at += 16 + (size_t)caplen;
     /* As fill_packet() computes it from libpcap's header (time_t and suseconds_t). */
     pkt->data = r + 16;
     pkt->caplen = caplen;
@@ -409,45 +461,45 @@ static inline bool mapped_record(struct ot_capture *c, struct ot_capture_pkt *pk
     return true;
 }
 
-/* Does the capture filter take the packet mapped_record() just read? */
-static bool mapped_filter_ok(const struct ot_capture *c, const struct ot_capture_pkt *pkt)
+/* Does the capture filter take the packet direct_record() just read? */
+static bool direct_filter_ok(const struct ot_capture *c, const struct ot_capture_pkt *pkt)
 {
     int64_t sec, usec;
     record_time(&c->m, pkt->data - 16, &sec, &usec);
-    struct pcap_pkthdr h = {
-        .ts = {.tv_sec = sec, .tv_usec = usec}, .caplen = pkt->caplen, .len = pkt->wirelen};
+    struct pcap_pkthdr h = {.ts = {.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)usec},
+                            .caplen = pkt->caplen,
+                            .len = pkt->wirelen};
     return pcap_offline_filter(&c->prog, &h, pkt->data) != 0;
 }
 
 /*
- * The end of the mapping, or a record libpcap must judge: unmap and let
+ * The end of the file, or a record libpcap must judge: stop reading and let
  * libpcap continue at that record, through its FILE.  Returns 0, or -1 when
  * the seek failed.
  */
-static int mapped_hand_back(struct ot_capture *c)
+static int direct_hand_back(struct ot_capture *c)
 {
     FILE *fp = pcap_file(c->pcap);
-    c->last_offset = (long)c->m.pos;
-    bool ok = fp && fseeko(fp, (off_t)c->m.pos, SEEK_SET) == 0;
-    unmap_file(c);
+    c->last_offset = (long)direct_pos(&c->m);
+    bool ok = fp && fseeko(fp, (off_t)direct_pos(&c->m), SEEK_SET) == 0;
+    direct_close(c);
     return ok ? 0 : -1;
 }
 
 static int next_pcap(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen);
 
-/* ot_capture_next() when the mapping reader's fast path does not apply: filtered, or at its end. */
+/* ot_capture_next() when our reader's fast path does not apply: filtered, or at its end. */
 __attribute__((noinline)) static int next_slow(struct ot_capture *c, struct ot_capture_pkt *pkt,
                                                char *err, size_t errlen)
 {
-    if (c->m.base) {
+    if (c->m.on) {
         for (;;) {
-            release_read(&c->m);
-            if (!mapped_record(c, pkt))
+            if (!direct_record(c, pkt))
                 break;
-            if (!c->has_prog || mapped_filter_ok(c, pkt))
+            if (!c->has_prog || direct_filter_ok(c, pkt))
                 return 1;
         }
-        if (mapped_hand_back(c) < 0) {
+        if (direct_hand_back(c) < 0) {
             snprintf(err, errlen, "%s: cannot seek to byte offset %ld", c->files[c->cur],
                      c->last_offset);
             return OT_EIO;
@@ -458,14 +510,13 @@ __attribute__((noinline)) static int next_slow(struct ot_capture *c, struct ot_c
 
 int ot_capture_next(struct ot_capture *c, struct ot_capture_pkt *pkt, char *err, size_t errlen)
 {
-    /* The common case inline: a mapped file, no filter, no pages to give back. */
-    if (__builtin_expect(c->m.base != NULL && !c->has_prog, 1) && !release_due(&c->m) &&
-        mapped_record(c, pkt))
+    /* The common case inline: a file read by our reader, no filter. */
+    if (__builtin_expect(c->m.on && !c->has_prog, 1) && direct_record(c, pkt))
         return 1;
     return next_slow(c, pkt, err, errlen);
 }
 
-/* Through libpcap: live capture, pcapng, and whatever the mapping reader hands back. */
+/* Through libpcap: live capture, pcapng, and whatever our reader hands back. */
 __attribute__((noinline)) static int next_pcap(struct ot_capture *c, struct ot_capture_pkt *pkt,
                                                char *err, size_t errlen)
 {
@@ -504,7 +555,7 @@ __attribute__((noinline)) static int next_pcap(struct ot_capture *c, struct ot_c
         if (rc == PCAP_ERROR_BREAK) {
             /* End of this file: go on with the next one of the folder. */
             c->bytes_before_cur += c->cur_size;
-            unmap_file(c);
+            direct_close(c);
             pcap_close(c->pcap);
             c->pcap = NULL;
             if (++c->cur >= c->nfiles)
@@ -512,7 +563,7 @@ __attribute__((noinline)) static int next_pcap(struct ot_capture *c, struct ot_c
             int orc = open_file(c, err, errlen);
             if (orc)
                 return orc;
-            if (c->m.base)
+            if (c->m.on)
                 return ot_capture_next(c, pkt, err, errlen);
             continue;
         }
@@ -547,7 +598,7 @@ void ot_capture_stats(struct ot_capture *c, struct ot_capture_stats *st)
         }
     }
     if (!c->live) {
-        long pos = c->m.base ? (long)c->m.pos : c->pcap ? file_pos(c) : 0;
+        long pos = c->m.on ? (long)direct_pos(&c->m) : c->pcap ? file_pos(c) : 0;
         c->st.bytes_done = c->bytes_before_cur + (pos > 0 ? (uint64_t)pos : 0);
     }
     *st = c->st;
@@ -557,7 +608,8 @@ void ot_capture_close(struct ot_capture *c)
 {
     if (!c)
         return;
-    unmap_file(c);
+    direct_close(c);
+    free(c->m.buf);
     if (c->has_prog)
         pcap_freecode(&c->prog);
     if (c->pcap)

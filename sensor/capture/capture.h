@@ -21,6 +21,7 @@ struct ot_capture_config {
     uint32_t snaplen;
     uint32_t buffer_mb;
     bool promisc;
+    uint32_t read_block; /* bytes per read of the file reader (tests, fuzzing); 0: 512 KiB */
 };
 
 struct ot_capture_pkt {
@@ -31,11 +32,11 @@ struct ot_capture_pkt {
 };
 
 struct ot_capture_stats {
-    uint64_t files;         /* files opened so far */
-    uint64_t kernel_recv;   /* live: packets the kernel saw */
-    uint64_t kernel_drops;  /* live: dropped by the kernel or interface */
-    uint64_t bytes_total;   /* file runs: size of all inputs */
-    uint64_t bytes_done;    /* file runs: position reached */
+    uint64_t files;        /* files opened so far */
+    uint64_t kernel_recv;  /* live: packets the kernel saw */
+    uint64_t kernel_drops; /* live: dropped by the kernel or interface */
+    uint64_t bytes_total;  /* file runs: size of all inputs */
+    uint64_t bytes_done;   /* file runs: position reached */
     bool live;
 };
 

@@ -1,8 +1,9 @@
 /*
- * Capture files through the mapping reader (capture-pcap.c): every record as
+ * Capture files through our own reader (capture-pcap.c): every record as
  * written, in both byte orders and with nanosecond stamps, a capture filter,
- * files long enough for read pages to be given back, and a damaged last
- * record handed back to libpcap (which reports it).
+ * files many times the reader's 512 KiB block with records up to 64 KiB
+ * crossing its ends, and a damaged last record handed back to libpcap (which
+ * reports it at the record's byte offset).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,9 @@
 #include "capture/capture.h"
 #include "otasuke/error.h"
 
-#define FRAME_MAX 1514
+#define FRAME_MAX 65535 /* buffer size; frames are up to frame_max bytes */
+
+static uint32_t frame_max = 1514;
 
 struct writer {
     FILE *fp;
@@ -46,14 +49,14 @@ static void file_header(struct writer *w)
     put16(w, 4);
     put32(w, 0);
     put32(w, 0);
-    put32(w, 65535); /* snapshot length */
-    put32(w, 1);     /* Ethernet */
+    put32(w, frame_max > 1514 ? 262144 : 65535); /* snapshot length */
+    put32(w, 1);                                 /* Ethernet */
 }
 
 /* Frame i: Ethernet, IPv4, UDP to port 53 (even i) or 80 (odd i), `len` bytes in all. */
 static uint32_t frame_len(unsigned i)
 {
-    return 42 + (i * 37) % (FRAME_MAX - 42);
+    return 42 + (i * (frame_max > 1514 ? 7919u : 37u)) % (frame_max - 42);
 }
 
 static void make_frame(unsigned i, uint8_t *f)
@@ -89,7 +92,7 @@ static void write_capture(const char *path, unsigned n, bool swapped, bool nsec,
     struct writer w = {.fp = fopen(path, "wb"), .swapped = swapped, .nsec = nsec};
     assert_non_null(w.fp);
     file_header(&w);
-    uint8_t f[FRAME_MAX];
+    static uint8_t f[FRAME_MAX];
     for (unsigned i = 0; i < n; i++) {
         uint64_t ts = frame_ts_us(i);
         make_frame(i, f);
@@ -110,6 +113,8 @@ static void write_capture(const char *path, unsigned n, bool swapped, bool nsec,
     assert_int_equal(fclose(w.fp), 0);
 }
 
+static char last_err[512];
+
 /* Read the capture back; every packet must be frame `step * k` for k = 0, 1, ... */
 static int read_capture(const char *path, const char *bpf, unsigned step, unsigned *count)
 {
@@ -118,7 +123,7 @@ static int read_capture(const char *path, const char *bpf, unsigned step, unsign
     char err[512];
     assert_int_equal(ot_capture_open(&cfg, &c, err, sizeof(err)), OT_OK);
     struct ot_capture_pkt pkt;
-    uint8_t f[FRAME_MAX];
+    static uint8_t f[FRAME_MAX];
     int rc;
     unsigned k = 0;
     while ((rc = ot_capture_next(c, &pkt, err, sizeof(err))) == 1) {
@@ -131,6 +136,8 @@ static int read_capture(const char *path, const char *bpf, unsigned step, unsign
         assert_memory_equal(pkt.data, f, pkt.caplen);
     }
     *count = k;
+    if (rc < 0)
+        snprintf(last_err, sizeof(last_err), "%s", err);
     ot_capture_close(c);
     return rc;
 }
@@ -169,13 +176,45 @@ static void test_filter(void **state)
     unlink(path);
 }
 
+/* The file offset just past frame n-1 (file header, then 16-byte record headers). */
+static long offset_after(unsigned n)
+{
+    long off = 24;
+    for (unsigned i = 0; i < n; i++)
+        off += 16 + (long)frame_len(i);
+    return off;
+}
+
 static void test_damaged_last_record(void **state)
 {
     char *path = tmp_path();
-    write_capture(path, 100, false, false, true);
+    char want[64];
+    /* A short file, and one whose damaged record comes after many blocks. */
+    unsigned sizes[] = {100, 3000};
+    for (unsigned k = 0; k < 2; k++) {
+        write_capture(path, sizes[k], false, false, true);
+        unsigned n;
+        assert_int_equal(read_capture(path, NULL, 1, &n), OT_ETRUNC);
+        assert_int_equal(n, sizes[k]);
+        snprintf(want, sizeof(want), "at byte offset %ld:", offset_after(sizes[k]));
+        assert_non_null(strstr(last_err, want));
+    }
+    unlink(path);
+}
+
+/* Records up to 64 KiB, snapshot 262,144: many cross the reader's block ends. */
+static void test_large_records(void **state)
+{
+    char *path = tmp_path();
+    frame_max = 65535;
+    write_capture(path, 400, false, false, false); /* about 13 MiB */
     unsigned n;
+    assert_int_equal(read_capture(path, NULL, 1, &n), 0);
+    assert_int_equal(n, 400);
+    write_capture(path, 400, true, true, true);
     assert_int_equal(read_capture(path, NULL, 1, &n), OT_ETRUNC);
-    assert_int_equal(n, 100);
+    assert_int_equal(n, 400);
+    frame_max = 1514;
     unlink(path);
 }
 
@@ -185,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_records_as_written),
         cmocka_unit_test(test_filter),
         cmocka_unit_test(test_damaged_last_record),
+        cmocka_unit_test(test_large_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
