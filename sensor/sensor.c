@@ -61,6 +61,51 @@ static void observe(void *ctx, const struct ot_flow *f, const struct ot_obs *o)
         ot_detect_observe(s->detect, f, o);
 }
 
+/*
+ * nDPI read the server name of a QUIC flow's ClientHello (no parser of ours
+ * reads QUIC): a quic event, and the name (with the JA3) to the detectors as
+ * a TLS handshake, so indicators, remote-access tools and the other
+ * SNI-based checks see HTTP/3 connections too.
+ */
+static void on_quic(void *ctx, const struct ot_flow *f, const struct ot_label_quic *q,
+                    uint64_t ts_us)
+{
+    struct ot_sensor *s = ctx;
+    size_t ja3_len = strlen(q->ja3);
+    if (s->pe.ctx.eve) {
+        struct ot_jw *w = ot_eve_begin(s->pe.ctx.eve, "quic", ts_us, f, 0);
+        ot_jw_obj_open(w, "quic");
+        ot_jw_str(w, "sni", q->sni);
+        if (q->alpn[0]) {
+            ot_jw_arr_open(w, "alpn");
+            for (const char *a = q->alpn; *a;) {
+                size_t n = strcspn(a, ",");
+                ot_jw_strn(w, NULL, a, n);
+                a += n + (a[n] == ',');
+            }
+            ot_jw_arr_close(w);
+        }
+        if (q->ua[0])
+            ot_jw_str(w, "ua", q->ua);
+        if (ja3_len) {
+            ot_jw_obj_open(w, "ja3");
+            ot_jw_strn(w, "hash", q->ja3, ja3_len);
+            ot_jw_obj_close(w);
+        }
+        ot_jw_obj_close(w);
+        ot_eve_end(s->pe.ctx.eve);
+    }
+    if (s->detect) {
+        struct ot_obs o;
+        memset(&o, 0, sizeof(o));
+        o.kind = OT_OBS_TLS;
+        o.ts_us = ts_us;
+        o.u.tls.sni = ot_str_make(q->sni, strlen(q->sni));
+        o.u.tls.ja3 = ot_str_make(q->ja3, ja3_len);
+        ot_detect_observe(s->detect, f, &o);
+    }
+}
+
 static bool asset_is_home(void *ctx, const struct ot_addr *a, bool v6)
 {
     const struct ot_sensor *s = ctx;
@@ -141,7 +186,9 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
         struct ot_labeler_conf lc = {.max_packets = cfg->ndpi_max_packets,
                                      .parsed_flows = cfg->ndpi_parsed_flows,
                                      .tls_flows = cfg->ndpi_tls_flows,
-                                     .unknown_us = (uint64_t)cfg->ndpi_unknown_s * 1000000u};
+                                     .unknown_us = (uint64_t)cfg->ndpi_unknown_s * 1000000u,
+                                     .on_quic = on_quic,
+                                     .ctx = s};
         rc = ot_labeler_new(&lc, &s->labeler);
         if (rc)
             goto out_dec;

@@ -167,6 +167,30 @@ static void store(struct ot_flow *f, ndpi_protocol pr)
         f->ndpi_risk = nf->risk;
 }
 
+/* A flow named QUIC whose server name nDPI read: tell conf.on_quic, before the state goes. */
+static void report_quic(const struct ot_labeler *l, const struct ot_flow *f, ndpi_protocol pr,
+                        uint64_t ts_us)
+{
+    const struct ndpi_flow_struct *nf = f->ndpi;
+    if (!l->conf.on_quic || !nf ||
+        (pr.master_protocol != NDPI_PROTOCOL_QUIC && pr.app_protocol != NDPI_PROTOCOL_QUIC) ||
+        !nf->host_server_name[0])
+        return;
+    char ja3[sizeof(nf->protos.tls_quic.ja3_client)];
+    memcpy(ja3, nf->protos.tls_quic.ja3_client, sizeof(ja3));
+    ja3[sizeof(ja3) - 1] = '\0';
+    char sni[sizeof(nf->host_server_name)];
+    memcpy(sni, nf->host_server_name, sizeof(sni));
+    sni[sizeof(sni) - 1] = '\0';
+    struct ot_label_quic q = {
+        .sni = sni,
+        .alpn = nf->protos.tls_quic.alpn ? nf->protos.tls_quic.alpn : "",
+        .ua = nf->http.user_agent ? nf->http.user_agent : "",
+        .ja3 = ja3,
+    };
+    l->conf.on_quic(l->conf.ctx, f, &q, ts_us);
+}
+
 /* Mark the label decided: no more packets go to nDPI for this flow. */
 #define NDPI_DONE 0xff
 
@@ -284,6 +308,7 @@ static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, 
         pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
     if (known && !ndpi_extra_dissection_possible(l->mod, f->ndpi)) {
         store(f, pr);
+        report_quic(l, f, pr, ts_us);
         l->st.flows_classified++;
         release(f);
         f->ndpi_pkts = NDPI_DONE;
@@ -373,6 +398,7 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
     uint8_t guessed = 0;
     ndpi_protocol pr = ndpi_detection_giveup(l->mod, f->ndpi, 1, &guessed);
     store(f, pr);
+    report_quic(l, f, pr, f->last_us);
     if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
         l->st.flows_unknown++;
         /* Only after payload: a service that never answered has not been judged. */

@@ -60,11 +60,30 @@ struct ot_label_stats {
     uint64_t unknown_cache_replaced; /* a fresh unknown-service entry overwritten by another */
 };
 
+/*
+ * What nDPI's QUIC dissector read from a QUIC Initial (it decrypts the
+ * client's first packet): strings as nDPI keeps them, NUL-terminated, ""
+ * when absent.  Valid only during the callback.
+ */
+struct ot_label_quic {
+    const char *sni;  /* server name */
+    const char *alpn; /* ALPN protocols, comma-separated ("h3,h3-29") */
+    const char *ua;   /* user agent (Google QUIC, or Chrome's IETF QUIC transport parameter) */
+    const char *ja3;  /* JA3 of the ClientHello, MD5 in hex */
+};
+
 struct ot_labeler_conf {
     uint32_t max_packets; /* packets of a flow given to nDPI (>= 1) */
     bool parsed_flows;    /* also flows one of our parsers claimed */
     bool tls_flows;       /* TLS flows even when parsed_flows is off */
     uint64_t unknown_us;  /* skip flows of a service found unknown this recently (0: never) */
+    /*
+     * Called once for a flow nDPI names QUIC and read a server name of, when
+     * its label is decided (before nDPI's flow state is freed).  May be NULL.
+     */
+    void (*on_quic)(void *ctx, const struct ot_flow *f, const struct ot_label_quic *q,
+                    uint64_t ts_us);
+    void *ctx;
 };
 
 struct ot_labeler;
