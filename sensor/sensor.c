@@ -106,6 +106,14 @@ static void on_quic(void *ctx, const struct ot_flow *f, const struct ot_label_qu
     }
 }
 
+/* Reassembly gave a fragmented datagram up: its addresses still go to the detectors. */
+static void lost_datagram(void *ctx, const struct ot_lost_datagram *g)
+{
+    struct ot_sensor *s = ctx;
+    if (s->detect)
+        ot_detect_datagram(s->detect, g);
+}
+
 static bool asset_is_home(void *ctx, const struct ot_addr *a, bool v6)
 {
     const struct ot_sensor *s = ctx;
@@ -182,6 +190,8 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
     rc = ot_decoder_init(&s->dec, &cfg->decode);
     if (rc)
         goto out_server;
+    s->dec.on_lost = lost_datagram;
+    s->dec.lost_ctx = s;
     if (cfg->ndpi) {
         struct ot_labeler_conf lc = {.max_packets = cfg->ndpi_max_packets,
                                      .parsed_flows = cfg->ndpi_parsed_flows,
@@ -276,6 +286,7 @@ static void timers(struct ot_sensor *s)
         ot_detect_set_userdata(s->detect, "indicators", set);
     if (c->last_ts_us >= s->next_expire_us) {
         ot_flow_expire(s->flows, c->last_ts_us);
+        ot_decoder_expire(&s->dec, c->last_ts_us);
         if (s->assets)
             ot_assets_tick(s->assets, c->last_ts_us);
         if (s->detect)
@@ -483,6 +494,7 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
 int ot_sensor_finish(struct ot_sensor *s)
 {
     uint64_t now = s->c.last_ts_us;
+    ot_decoder_flush(&s->dec);
     ot_flow_flush(s->flows, now);
     /* Before the detectors finish: the last devices' new-device alerts go out with the rest. */
     if (s->assets && ot_assets_finish(s->assets, now) != OT_OK)

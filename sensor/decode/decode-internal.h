@@ -320,6 +320,9 @@ int ot_defrag_new(const struct ot_decode_config *cfg, struct ot_defrag **out /* 
 void ot_defrag_destroy(struct ot_defrag *df);
 /* Free the datagrams completed during the previous ot_decode() call. */
 void ot_defrag_release(struct ot_defrag *df);
+/* Give up the datagrams older than the timeout, or every one still waiting (on_lost each). */
+void ot_defrag_expire(struct ot_decoder *d, struct ot_defrag *df, uint64_t now_us);
+void ot_defrag_flush(struct ot_decoder *d, struct ot_defrag *df);
 
 /*
  * Add one fragment.  Returns OT_DECODE_HELD while the datagram is incomplete,

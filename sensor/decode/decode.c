@@ -5,6 +5,7 @@
  * adding one is a new file plus its row in one of the three switches.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode/decode-internal.h"
 #include "otasuke/error.h"
@@ -34,11 +35,21 @@ int ot_decoder_init(struct ot_decoder *d, const struct ot_decode_config *cfg)
         ot_decode_config_defaults(&defaults);
         cfg = &defaults;
     }
-    for (size_t i = 0; i < OT_DEC__COUNT; i++)
-        d->counters[i] = 0;
-    d->defrag = NULL;
+    memset(d, 0, sizeof(*d)); /* counters, and no on_lost until the caller sets one */
     d->cfg = *cfg;
     return ot_defrag_new(cfg, &d->defrag);
+}
+
+void ot_decoder_expire(struct ot_decoder *d, uint64_t now_us)
+{
+    if (d->defrag)
+        ot_defrag_expire(d, d->defrag, now_us);
+}
+
+void ot_decoder_flush(struct ot_decoder *d)
+{
+    if (d->defrag)
+        ot_defrag_flush(d, d->defrag);
 }
 
 /* Release the reassembly table and every fragment held.  Safe to call twice. */

@@ -211,15 +211,37 @@ struct ot_decode_config {
 
 struct ot_defrag; /* opaque: decode/decode-internal.h, decode/defrag.c */
 
+/*
+ * An IP datagram that never became a packet: reassembly gave up on its
+ * fragments (they contradicted each other, the rest never came, or the
+ * table was full).  Its addresses were seen on the wire all the same, so
+ * the sensor still matches them against indicators (an attacker must not be
+ * able to hide a listed address behind bad fragments).
+ */
+struct ot_lost_datagram {
+    struct ot_addr src, dst;
+    bool v6;
+    uint8_t ip_proto; /* IPv4's; for IPv6 the first fragment's payload protocol, or 0 */
+    uint64_t first_us; /* time of its first fragment */
+};
+
 struct ot_decoder {
     struct ot_decode_config cfg;
     struct ot_defrag *defrag;
     uint64_t counters[OT_DEC__COUNT];
+    /* Called for each datagram reassembly gives up on (may be NULL). */
+    void (*on_lost)(void *ctx, const struct ot_lost_datagram *g);
+    void *lost_ctx;
 };
 
 void ot_decode_config_defaults(struct ot_decode_config *cfg);
 int ot_decoder_init(struct ot_decoder *d, const struct ot_decode_config *cfg);
 void ot_decoder_free(struct ot_decoder *d);
+
+/* Give up the datagrams that waited for fragments longer than frag-timeout (packet time). */
+void ot_decoder_expire(struct ot_decoder *d, uint64_t now_us);
+/* The end of the input: every datagram still waiting for fragments is given up (on_lost). */
+void ot_decoder_flush(struct ot_decoder *d);
 
 /* Does the decoder understand this pcap link type? */
 bool ot_decode_linktype_supported(int dlt);

@@ -190,6 +190,46 @@ static void ctx_free(struct ot_defrag *df, uint32_t i)
     df->used--;
 }
 
+/* Reassembly gives slot `i`'s datagram up: tell the decoder's on_lost, then free the slot. */
+static void ctx_lose(struct ot_decoder *d, struct ot_defrag *df, uint32_t i)
+{
+    const struct ot_frag_ctx *c = &df->ctx[i];
+    if (d->on_lost) {
+        struct ot_lost_datagram g = {.src = c->src,
+                                     .dst = c->dst,
+                                     .v6 = c->v6,
+                                     .ip_proto = c->proto ? c->proto : c->first_proto,
+                                     .first_us = c->first_us};
+        d->on_lost(d->lost_ctx, &g);
+    }
+    ctx_free(df, i);
+}
+
+/* A fragment refused before it had a slot: its datagram is lost with it. */
+static enum ot_decode_result lose_fragment(struct ot_decoder *d, const struct ot_packet *p,
+                                           const struct ot_frag *f, enum ot_decode_counter why)
+{
+    if (d->on_lost) {
+        struct ot_lost_datagram g = {
+            .src = p->src, .dst = p->dst, .v6 = f->v6, .ip_proto = f->proto, .first_us = p->ts_us};
+        d->on_lost(d->lost_ctx, &g);
+    }
+    return ot_dec_err(d, why);
+}
+
+static void expire(struct ot_decoder *d, struct ot_defrag *df, uint64_t now);
+
+void ot_defrag_expire(struct ot_decoder *d, struct ot_defrag *df, uint64_t now_us)
+{
+    expire(d, df, now_us);
+}
+
+void ot_defrag_flush(struct ot_decoder *d, struct ot_defrag *df)
+{
+    while (df->oldest)
+        ctx_lose(d, df, df->oldest - 1);
+}
+
 /* Drop the datagrams that waited longer than the timeout (packet time). */
 static void expire(struct ot_decoder *d, struct ot_defrag *df, uint64_t now)
 {
@@ -198,7 +238,7 @@ static void expire(struct ot_decoder *d, struct ot_defrag *df, uint64_t now)
         if (now < c->first_us || now - c->first_us < df->cfg.frag_timeout_us)
             return;
         d->counters[OT_DEC_frag_timeout]++;
-        ctx_free(df, df->oldest - 1);
+        ctx_lose(d, df, df->oldest - 1);
     }
 }
 
@@ -214,7 +254,7 @@ static bool evict_one(struct ot_decoder *d, struct ot_defrag *df, uint32_t keep,
         *counted = true;
         d->counters[OT_DEC_frag_table_full]++;
     }
-    ctx_free(df, v - 1);
+    ctx_lose(d, df, v - 1);
     return true;
 }
 
@@ -383,7 +423,7 @@ static enum ot_decode_result reject(struct ot_decoder *d, struct ot_defrag *df, 
 {
     const struct ot_frag_ctx *c = &df->ctx[i - 1];
     if (!c->has_first && !c->has_last && held_end(c) == 0)
-        ctx_free(df, i - 1);
+        ctx_lose(d, df, i - 1);
     if (!counted)
         d->counters[why]++;
     return OT_DECODE_ERROR;
@@ -395,14 +435,14 @@ enum ot_decode_result ot_defrag_add(struct ot_decoder *d, const struct ot_packet
 {
     struct ot_defrag *df = d->defrag;
     if (OT_UNLIKELY(!df))
-        return ot_dec_err(d, OT_DEC_frag_table_full);
+        return lose_fragment(d, p, f, OT_DEC_frag_table_full);
     /* The reassembled datagram must fit the IP length field. */
     uint32_t overhead = f->v6 ? f->hdr_len - 40 : f->hdr_len; /* IPv6: hdr_len >= 40 */
     uint32_t fend = f->offset + f->wire_len;
     if (overhead > FRAG_MAX_PAYLOAD || fend + overhead > FRAG_MAX_PAYLOAD)
-        return ot_dec_err(d, OT_DEC_frag_too_large);
+        return lose_fragment(d, p, f, OT_DEC_frag_too_large);
     if (f->wire_len == 0)
-        return ot_dec_err(d, OT_DEC_frag_invalid);
+        return lose_fragment(d, p, f, OT_DEC_frag_invalid);
 
     expire(d, df, p->ts_us);
 

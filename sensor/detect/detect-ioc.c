@@ -5,7 +5,8 @@
  * The indicator set is the one the sensor publishes as userdata
  * "indicators" (lib/indicators/indicators.h): the sensor swaps it between
  * packets when a reload finishes, so every lookup here sees one whole set.
- * Checked: both ends of every flow (at its first packet), DNS query names,
+ * Checked: both ends of every flow (at its first packet) and of every
+ * fragmented datagram that was never reassembled, DNS query names,
  * DNS answers (addresses and CNAME targets), TLS SNI, JA3, JA4 and the
  * server certificate's SHA-1, HTTP host and URL.
  *
@@ -41,8 +42,7 @@ enum {
 static const struct ot_signature sigs[] = {
     [SIG_IP] = {8100001, "Traffic with a listed IP address or network", 1, MITRE_C2},
     [SIG_DNS_QUERY] = {8100002, "DNS query for a listed domain", 1, "T1071.004"},
-    [SIG_DNS_ANSWER] = {8100003, "DNS answer points to a listed address or domain", 1,
-                        "T1071.004"},
+    [SIG_DNS_ANSWER] = {8100003, "DNS answer points to a listed address or domain", 1, "T1071.004"},
     [SIG_TLS_SNI] = {8100004, "TLS connection to a listed domain (SNI)", 1, "T1071.001,T1573"},
     [SIG_HTTP_HOST] = {8100005, "HTTP request to a listed domain", 1, "T1071.001"},
     [SIG_URL] = {8100006, "HTTP request for a listed URL", 1, "T1071.001,T1105"},
@@ -77,13 +77,20 @@ static const struct ot_ioc_set *set_of(const struct ot_detect *d)
     return ot_detect_userdata(d, "indicators");
 }
 
-/* Raise one alert for `hit`; `what` names where the value was seen. */
+/*
+ * Raise one alert for `hit` on flow `f`, or (f NULL) between the addresses of
+ * the lost datagram `g`; `what` names where the value was seen.
+ */
 static void raise(struct ot_detect *d, const struct ioc_state *st, const struct ot_flow *f,
-                  int sig, uint64_t ts, const char *what, const char *seen, size_t seen_len,
-                  bool seen_is_name, const struct ot_ioc_hit *hit)
+                  const struct ot_lost_datagram *g, int sig, uint64_t ts, const char *what,
+                  const char *seen, size_t seen_len, bool seen_is_name,
+                  const struct ot_ioc_hit *hit)
 {
     struct ot_alert a;
-    ot_alert_init_flow(&a, &sigs[sig], ts, f, false);
+    if (f)
+        ot_alert_init_flow(&a, &sigs[sig], ts, f, false);
+    else
+        ot_alert_init_addrs(&a, &sigs[sig], ts, &g->src, &g->dst, g->v6, g->ip_proto, 0, 0);
     a.severity = hit->confidence >= st->high ? 1 : hit->confidence >= st->medium ? 2 : 3;
     /* Repeats of one indicator between two hosts merge; another indicator is another alert. */
     const char *type = ot_ioc_type_name(hit->type);
@@ -101,19 +108,21 @@ static void raise(struct ot_detect *d, const struct ioc_state *st, const struct 
     ot_alert_u64(&a, "indicator_confidence", hit->confidence);
     ot_alert_str(&a, "indicator_file", hit->file, strlen(hit->file));
     ot_alert_u64(&a, "indicator_line", hit->line);
+    if (!f)
+        ot_alert_bool(&a, "fragments_not_reassembled", true);
     ot_detect_alert(d, &ot_detector_ioc, &a);
 }
 
 static void check_ip(struct ot_detect *d, const struct ioc_state *st, const struct ot_ioc_set *set,
-                     const struct ot_flow *f, int sig, uint64_t ts, const char *what,
-                     const struct ot_addr *addr, bool v6)
+                     const struct ot_flow *f, const struct ot_lost_datagram *g, int sig,
+                     uint64_t ts, const char *what, const struct ot_addr *addr, bool v6)
 {
     struct ot_ioc_hit hit;
     if (!ot_ioc_match_ip(set, addr->u.b, v6, &hit))
         return;
     char text[48];
     size_t n = ot_addr_fmt(addr, v6, text);
-    raise(d, st, f, sig, ts, what, text, n, false, &hit);
+    raise(d, st, f, g, sig, ts, what, text, n, false, &hit);
 }
 
 static void check_name(struct ot_detect *d, const struct ioc_state *st,
@@ -122,7 +131,7 @@ static void check_name(struct ot_detect *d, const struct ioc_state *st,
 {
     struct ot_ioc_hit hit;
     if (name.len && ot_ioc_match_domain(set, name.s, name.len, &hit))
-        raise(d, st, f, sig, ts, what, name.s, name.len, true, &hit);
+        raise(d, st, f, NULL, sig, ts, what, name.s, name.len, true, &hit);
 }
 
 static void check_hash(struct ot_detect *d, const struct ioc_state *st,
@@ -131,7 +140,7 @@ static void check_hash(struct ot_detect *d, const struct ioc_state *st,
 {
     struct ot_ioc_hit hit;
     if (text.len && ot_ioc_match_hash(set, type, text.s, text.len, &hit))
-        raise(d, st, f, sig, ts, what, text.s, text.len, false, &hit);
+        raise(d, st, f, NULL, sig, ts, what, text.s, text.len, false, &hit);
 }
 
 static void flow_start(struct ot_detect *d, void *state, const struct ot_flow *f,
@@ -140,8 +149,18 @@ static void flow_start(struct ot_detect *d, void *state, const struct ot_flow *f
     const struct ot_ioc_set *set = set_of(d);
     if (!set)
         return;
-    check_ip(d, state, set, f, SIG_IP, p->ts_us, "dest_ip", &f->srv, f->v6);
-    check_ip(d, state, set, f, SIG_IP, p->ts_us, "src_ip", &f->cli, f->v6);
+    check_ip(d, state, set, f, NULL, SIG_IP, p->ts_us, "dest_ip", &f->srv, f->v6);
+    check_ip(d, state, set, f, NULL, SIG_IP, p->ts_us, "src_ip", &f->cli, f->v6);
+}
+
+/* Fragments that never made a flow: their addresses were on the wire all the same. */
+static void datagram(struct ot_detect *d, void *state, const struct ot_lost_datagram *g)
+{
+    const struct ot_ioc_set *set = set_of(d);
+    if (!set)
+        return;
+    check_ip(d, state, set, NULL, g, SIG_IP, g->first_us, "dest_ip", &g->dst, g->v6);
+    check_ip(d, state, set, NULL, g, SIG_IP, g->first_us, "src_ip", &g->src, g->v6);
 }
 
 /* HTTP Host without its port, for the domain match. */
@@ -170,11 +189,10 @@ static void observe(struct ot_detect *d, void *state, const struct ot_flow *f,
         for (uint16_t i = 0; i < o->u.dns.n_rrs; i++) {
             const struct ot_obs_dns_rr *rr = &o->u.dns.rrs[i];
             if (rr->rtype == 1 || rr->rtype == 28)
-                check_ip(d, st, set, f, SIG_DNS_ANSWER, o->ts_us, "dns.answers.rdata", &rr->addr,
-                         rr->rtype == 28);
+                check_ip(d, st, set, f, NULL, SIG_DNS_ANSWER, o->ts_us, "dns.answers.rdata",
+                         &rr->addr, rr->rtype == 28);
             else if (rr->name.len)
-                check_name(d, st, set, f, SIG_DNS_ANSWER, o->ts_us, "dns.answers.rdata",
-                           rr->name);
+                check_name(d, st, set, f, SIG_DNS_ANSWER, o->ts_us, "dns.answers.rdata", rr->name);
         }
         break;
     case OT_OBS_TLS:
@@ -187,9 +205,9 @@ static void observe(struct ot_detect *d, void *state, const struct ot_flow *f,
     case OT_OBS_HTTP: {
         struct ot_ioc_hit hit;
         const struct ot_obs_http *h = &o->u.http;
-        if (h->uri.len && ot_ioc_match_url(set, h->host.s, h->host.len, h->uri.s, h->uri.len,
-                                           &hit)) {
-            raise(d, st, f, SIG_URL, o->ts_us, "http.url", h->uri.s, h->uri.len, false, &hit);
+        if (h->uri.len &&
+            ot_ioc_match_url(set, h->host.s, h->host.len, h->uri.s, h->uri.len, &hit)) {
+            raise(d, st, f, NULL, SIG_URL, o->ts_us, "http.url", h->uri.s, h->uri.len, false, &hit);
             break; /* the URL says more than its host */
         }
         check_name(d, st, set, f, SIG_HTTP_HOST, o->ts_us, "http.hostname", host_only(h->host));
@@ -211,6 +229,7 @@ const struct ot_detector ot_detector_ioc = {
     .state_size = sizeof(struct ioc_state),
     .init = init,
     .flow_start = flow_start,
+    .datagram = datagram,
     .observe = observe,
     .obs_kinds = OT_OBS_BIT(OT_OBS_DNS_QUERY) | OT_OBS_BIT(OT_OBS_DNS_ANSWER) |
                  OT_OBS_BIT(OT_OBS_TLS) | OT_OBS_BIT(OT_OBS_HTTP),

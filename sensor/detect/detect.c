@@ -98,8 +98,7 @@ static int parse_cidr(const char *s, struct ot_cidr *out)
     return OT_OK;
 }
 
-int ot_detect_parse_home_net(struct ot_detect_conf *c, const char *value, char *why,
-                             size_t why_len)
+int ot_detect_parse_home_net(struct ot_detect_conf *c, const char *value, char *why, size_t why_len)
 {
     char tmp[2048];
     if (!ot_strlcpy(tmp, value, sizeof(tmp))) {
@@ -190,8 +189,8 @@ int ot_detect_conf_set(struct ot_detect_conf *c, const char *key, const char *va
     for (size_t i = 0; i < OT_ARRAY_SIZE(engine_keys); i++) {
         if (strcmp(key, engine_keys[i].key) == 0) {
             uint64_t x;
-            int rc = parse_u64_bounded(value, engine_keys[i].lo, engine_keys[i].hi, &x, why,
-                                       why_len);
+            int rc =
+                parse_u64_bounded(value, engine_keys[i].lo, engine_keys[i].hi, &x, why, why_len);
             if (rc == 0)
                 *(uint32_t *)(void *)((char *)c + engine_keys[i].off) = (uint32_t)x;
             return rc;
@@ -254,7 +253,7 @@ void ot_detect_conf_dump(const struct ot_detect_conf *c, void *fpv)
 /* ---- the engine ---- */
 
 #define EVIDENCE_MAX 2048
-#define NONE UINT32_MAX
+#define NONE         UINT32_MAX
 
 /* An alert waiting for repeats. */
 struct pending {
@@ -284,7 +283,7 @@ struct userdata {
 };
 
 /* The hooks the engine dispatches from lists of the detectors that have them. */
-enum { H_FLOW_START = 0, H_FLOW_END, H_PAYLOAD, H_TICK, N_HOOKS };
+enum { H_FLOW_START = 0, H_FLOW_END, H_PAYLOAD, H_TICK, H_DATAGRAM, N_HOOKS };
 
 struct hook_list {
     uint8_t n;
@@ -337,6 +336,8 @@ static void build_hook_lists(struct ot_detect *d)
             list_add(&d->hooks[H_PAYLOAD], i);
         if (det->tick)
             list_add(&d->hooks[H_TICK], i);
+        if (det->datagram)
+            list_add(&d->hooks[H_DATAGRAM], i);
         if (!det->observe)
             continue;
         for (unsigned k = 0; k < OT_OBS__COUNT; k++)
@@ -522,6 +523,15 @@ void ot_detect_flow_start(struct ot_detect *d, const struct ot_flow *f, const st
     for (unsigned j = 0; j < l->n; j++) {
         unsigned i = l->det[j];
         ot_detectors[i]->flow_start(d, d->states[i], f, p);
+    }
+}
+
+void ot_detect_datagram(struct ot_detect *d, const struct ot_lost_datagram *g)
+{
+    const struct hook_list *l = &d->hooks[H_DATAGRAM];
+    for (unsigned j = 0; j < l->n; j++) {
+        unsigned i = l->det[j];
+        ot_detectors[i]->datagram(d, d->states[i], g);
     }
 }
 
@@ -756,8 +766,7 @@ static bool suppressed(struct ot_detect *d, const struct ot_alert *a)
     for (size_t i = 0; i < a->n_ev; i++)
         if (a->ev[i].is_name && a->ev[i].kind == OT_EV_STR)
             names[nn++] = a->ev[i].s;
-    return d->filter.suppress(d->filter.ctx, a->sig->id, addrs, v6, a->has_dst ? 2 : 1, names,
-                              nn);
+    return d->filter.suppress(d->filter.ctx, a->sig->id, addrs, v6, a->has_dst ? 2 : 1, names, nn);
 }
 
 static void render_evidence(struct ot_detect *d, const struct ot_alert *a, struct pending *p)

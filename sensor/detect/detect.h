@@ -94,6 +94,12 @@ struct ot_detector {
                     const uint8_t *data, size_t len);
     /* Once a second of packet time (expire windows). */
     void (*tick)(struct ot_detect *d, void *state, uint64_t now_us);
+    /*
+     * An IP datagram that never became part of a flow: reassembly gave up on
+     * its fragments (decode.h, struct ot_lost_datagram).  Only its addresses
+     * and protocol are known.
+     */
+    void (*datagram)(struct ot_detect *d, void *state, const struct ot_lost_datagram *g);
 };
 
 #define OT_OBS_BIT(kind) (1u << (kind))
@@ -165,6 +171,8 @@ void ot_detect_free(struct ot_detect *d); /* writes nothing: call ot_detect_fini
 void ot_detect_set_filter(struct ot_detect *d, const struct ot_detect_filter *flt);
 
 void ot_detect_flow_start(struct ot_detect *d, const struct ot_flow *f, const struct ot_packet *p);
+/* A datagram whose fragments were never reassembled (the detectors' datagram hook). */
+void ot_detect_datagram(struct ot_detect *d, const struct ot_lost_datagram *g);
 void ot_detect_flow_end(struct ot_detect *d, const struct ot_flow *f);
 void ot_detect_observe(struct ot_detect *d, const struct ot_flow *f, const struct ot_obs *o);
 void ot_detect_payload(struct ot_detect *d, const struct ot_flow *f, int dir, const uint8_t *data,

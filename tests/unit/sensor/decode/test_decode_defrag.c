@@ -1,7 +1,8 @@
 /*
  * IPv4 and IPv6 fragment reassembly: in order, out of order, overlapping
  * (first wins), timeout, the table and byte bounds, malformed fragments,
- * fragments inside and around tunnels.
+ * fragments inside and around tunnels, and every datagram given up reported
+ * (on_lost) with its addresses.
  */
 #include "frames.h"
 
@@ -577,6 +578,98 @@ static void test_nested_reassembly(void **state)
     free(dg);
 }
 
+struct lost_log {
+    unsigned n;
+    struct ot_lost_datagram last;
+};
+
+static void on_lost(void *ctx, const struct ot_lost_datagram *g)
+{
+    struct lost_log *l = ctx;
+    l->n++;
+    l->last = *g;
+}
+
+static void assert_lost_v4(const struct lost_log *l, unsigned n, uint64_t first_us)
+{
+    assert_int_equal(l->n, n);
+    assert_false(l->last.v6);
+    assert_int_equal(l->last.ip_proto, 17);
+    assert_int_equal(l->last.first_us, first_us);
+    const uint8_t src[4] = {10, 1, 0, 1}, dst[4] = {10, 1, 0, 2};
+    assert_memory_equal(l->last.src.u.b, src, 4);
+    assert_memory_equal(l->last.dst.u.b, dst, 4);
+}
+
+/* Whole datagrams are not lost; timed out, evicted, refused and left-over ones are, once each. */
+static void test_lost_datagrams(void **state)
+{
+    struct tdec *t = *state;
+    struct lost_log l = {0};
+    t->d.on_lost = on_lost;
+    t->d.lost_ctx = &l;
+    struct fb *f = fb_new(), *dg = fb_new();
+    struct ot_packet p;
+    udp_dgram(dg, 40, 0);
+    uint64_t t0 = t->ts_us;
+
+    assert_int_equal(send_v4(t, f, dg, 0, 24, true, 1, &p), OT_DECODE_HELD);
+    assert_int_equal(send_v4(t, f, dg, 24, 24, false, 1, &p), OT_DECODE_OK);
+    assert_int_equal(l.n, 0);
+
+    /* Timed out: found by the next fragment, or by the sensor's timer alone. */
+    assert_int_equal(send_v4(t, f, dg, 0, 24, true, 2, &p), OT_DECODE_HELD);
+    t->ts_us += 31000000;
+    assert_int_equal(send_v4(t, f, dg, 0, 24, true, 3, &p), OT_DECODE_HELD);
+    assert_lost_v4(&l, 1, t0);
+    ot_decoder_expire(&t->d, t->ts_us + 29000000);
+    assert_int_equal(l.n, 1);
+    ot_decoder_expire(&t->d, t->ts_us + 31000000);
+    assert_lost_v4(&l, 2, t->ts_us);
+    assert_int_equal(t->d.defrag->used, 0);
+
+    /* Refused before it had a slot (past 64 KiB). */
+    v4_frag(f, dg, 0, 16, false, 4);
+    fb_set16(f, 14 + 6, 8189);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_lost_v4(&l, 3, t->ts_us);
+
+    /* Contradicting ends: the datagram waits (it may still complete) until the end of input. */
+    t->ts_us += 1000;
+    assert_int_equal(send_v4(t, f, dg, 0, 24, true, 5, &p), OT_DECODE_HELD);
+    assert_int_equal(send_v4(t, f, dg, 0, 16, false, 5, &p), OT_DECODE_ERROR);
+    assert_int_equal(l.n, 3);
+    ot_decoder_flush(&t->d);
+    assert_lost_v4(&l, 4, t->ts_us);
+    assert_int_equal(t->d.defrag->used, 0);
+    ot_decoder_flush(&t->d);
+    assert_int_equal(l.n, 4);
+    free(f);
+    free(dg);
+}
+
+/* A full table gives its oldest datagram up. */
+static void test_lost_evicted(void **state)
+{
+    struct tdec *t = *state;
+    struct lost_log l = {0};
+    t->d.on_lost = on_lost;
+    t->d.lost_ctx = &l;
+    struct fb *f = fb_new(), *dg = fb_new();
+    struct ot_packet p;
+    udp_dgram(dg, 40, 0);
+    uint64_t t0 = t->ts_us;
+    for (uint16_t id = 1; id <= 4; id++) {
+        assert_int_equal(send_v4(t, f, dg, 0, 24, true, id, &p), OT_DECODE_HELD);
+        t->ts_us += 10;
+    }
+    assert_int_equal(l.n, 0);
+    assert_int_equal(send_v4(t, f, dg, 0, 24, true, 5, &p), OT_DECODE_HELD);
+    assert_lost_v4(&l, 1, t0);
+    free(f);
+    free(dg);
+}
+
 int main(void)
 {
 #define T(fn)  cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
@@ -596,6 +689,8 @@ int main(void)
         T(test_v6_long_unfragmentable),
         T(test_fragments_in_tunnel),
         T(test_nested_reassembly),
+        T(test_lost_datagrams),
+        TS(test_lost_evicted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,7 @@
 #include "output/eve.h"
 
 #define SEC 1000000ull
-#define T0 (1770026400ull * SEC)
+#define T0  (1770026400ull * SEC)
 
 static char path[64];
 
@@ -189,6 +189,35 @@ static void test_both_ends_listed(void **state)
     json_decref(arr);
 }
 
+/* Fragments that were never reassembled: their listed address alerts without a flow. */
+static void test_lost_datagram(void **state)
+{
+    struct rig r;
+    rig_open(&r);
+    struct ot_lost_datagram g;
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(inet_pton(AF_INET, "192.168.1.5", g.src.u.b), 1);
+    assert_int_equal(inet_pton(AF_INET, "203.0.113.66", g.dst.u.b), 1);
+    g.ip_proto = 6;
+    g.first_us = T0;
+    ot_detect_datagram(r.d, &g);
+    /* An unlisted pair: nothing. */
+    assert_int_equal(inet_pton(AF_INET, "203.0.113.67", g.dst.u.b), 1);
+    ot_detect_datagram(r.d, &g);
+    json_t *arr = rig_close(&r);
+    assert_int_equal(json_array_size(arr), 1);
+    json_t *a = by_indicator(arr, "203.0.113.66");
+    assert_non_null(a);
+    assert_string_equal(ev_str(a, "matched"), "dest_ip");
+    assert_string_equal(json_string_value(json_object_get(a, "dest_ip")), "203.0.113.66");
+    assert_string_equal(json_string_value(json_object_get(a, "proto")), "TCP");
+    assert_null(json_object_get(a, "flow_id"));
+    assert_null(json_object_get(a, "dest_port"));
+    json_t *ev = json_object_get(json_object_get(a, "alert"), "evidence");
+    assert_true(json_is_true(json_object_get(ev, "fragments_not_reassembled")));
+    json_decref(arr);
+}
+
 static const struct ot_signature test_sig = {8199999, "test", 3, "T0000"};
 extern const struct ot_detector ot_detector_ioc;
 
@@ -203,10 +232,10 @@ static void test_alert_key(void **state)
     a.u.b[0] = 10, a.u.b[3] = 1;
     b.u.b[0] = 10, b.u.b[3] = 2;
     static const char *const keys[][2] = {
-        {"ab", "c"}, {"AB", "c"}, /* merges with the first */
-        {"a", "bc"},              /* another */
-        {NULL, NULL},             /* no key: another */
-        {NULL, NULL},             /* merges with the previous */
+        {"ab", "c"},  {"AB", "c"}, /* merges with the first */
+        {"a", "bc"},               /* another */
+        {NULL, NULL},              /* no key: another */
+        {NULL, NULL},              /* merges with the previous */
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         struct ot_alert al;
@@ -227,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_indicators_two_alerts),
         cmocka_unit_test(test_both_ends_listed),
+        cmocka_unit_test(test_lost_datagram),
         cmocka_unit_test(test_alert_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
