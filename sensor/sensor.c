@@ -39,9 +39,14 @@ static void cb_data(void *ctx, struct ot_flow *f, int dir, const uint8_t *data, 
 static void cb_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now_us)
 {
     struct ot_sensor *s = ctx;
-    ot_proto_on_end(&s->pe, f, now_us);
+    /*
+     * The labeler first: a packet it still holds back is dropped when a
+     * parser claimed the flow, which it can tell only before the parser's
+     * state goes.
+     */
     if (s->labeler)
         ot_labeler_flow_end(s->labeler, f);
+    ot_proto_on_end(&s->pe, f, now_us);
     if (s->detect)
         ot_detect_flow_end(s->detect, f);
     if (s->cfg->event_types & OT_EV_FLOW)
@@ -62,10 +67,10 @@ static void observe(void *ctx, const struct ot_flow *f, const struct ot_obs *o)
 }
 
 /*
- * nDPI read the server name of a QUIC flow's ClientHello (no parser of ours
- * reads QUIC): a quic event, and the name (with the JA3) to the detectors as
- * a TLS handshake, so indicators, remote-access tools and the other
- * SNI-based checks see HTTP/3 connections too.
+ * nDPI read the server name of a QUIC flow's ClientHello, for the QUIC
+ * versions our parser (proto-quic.c) does not read (Google QUIC): a quic
+ * event as our parser writes it, with what nDPI kept, and the name (with the
+ * JA3) to the detectors as a TLS handshake.
  */
 static void on_quic(void *ctx, const struct ot_flow *f, const struct ot_label_quic *q,
                     uint64_t ts_us)

@@ -34,6 +34,7 @@
 #include "proto/tls-cert.h"
 #include "core/sha1.h"
 #include "proto/tls-fingerprint.h"
+#include "proto/tls-hello.h"
 
 #define REC_HDR_LEN 5
 #define HS_HDR_LEN  4
@@ -381,6 +382,36 @@ static int client_hello(struct tls_state *s, const uint8_t *b, size_t n)
     if (rc < 0)
         return rc;
     return ot_tls_ja4(&h, s->ja4);
+}
+
+int ot_tls_client_hello_read(const uint8_t *body, size_t len, struct ot_tls_client_hello *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct tls_state *s = calloc(1, sizeof(*s));
+    if (!s)
+        return OT_ENOMEM;
+    int rc = client_hello(s, body, len);
+    if (rc == OT_OK) {
+        _Static_assert(sizeof(out->sni) >= SNI_MAX && sizeof(out->alpn) >= ALPN_MAX,
+                       "ot_tls_client_hello holds what the tls parser keeps");
+        memcpy(out->sni, s->sni, s->sni_len);
+        out->sni_len = s->sni_len;
+        memcpy(out->alpn, s->alpn, s->alpn_len);
+        out->alpn_len = s->alpn_len;
+        out->ja3 = s->ja3;
+        s->ja3 = NULL;
+        memcpy(out->ja3_md5, s->ja3_md5, sizeof(out->ja3_md5));
+        memcpy(out->ja4, s->ja4, sizeof(out->ja4));
+    }
+    free(s->ja3);
+    free(s);
+    return rc;
+}
+
+void ot_tls_client_hello_free(struct ot_tls_client_hello *ch)
+{
+    free(ch->ja3);
+    ch->ja3 = NULL;
 }
 
 /* ---- ServerHello ------------------------------------------------------ */

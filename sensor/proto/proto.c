@@ -24,12 +24,13 @@ extern const struct ot_proto_parser ot_proto_telnet;
 extern const struct ot_proto_parser ot_proto_pop3;
 extern const struct ot_proto_parser ot_proto_imap;
 extern const struct ot_proto_parser ot_proto_smtp;
+extern const struct ot_proto_parser ot_proto_quic;
 
 /* Probe order matters only where two probes could both say yes: specific first. */
 const struct ot_proto_parser *const ot_proto_parsers[] = {
-    &ot_proto_tls,  &ot_proto_http,   &ot_proto_ssh, &ot_proto_smb,  &ot_proto_rdp,
-    &ot_proto_dns,  &ot_proto_dhcp,   &ot_proto_ftp, &ot_proto_smtp, &ot_proto_pop3,
-    &ot_proto_imap, &ot_proto_telnet, NULL,
+    &ot_proto_tls,  &ot_proto_http, &ot_proto_ssh,    &ot_proto_smb, &ot_proto_rdp,
+    &ot_proto_quic, &ot_proto_dns,  &ot_proto_dhcp,   &ot_proto_ftp, &ot_proto_smtp,
+    &ot_proto_pop3, &ot_proto_imap, &ot_proto_telnet, NULL,
 };
 
 static const char *const app_names[OT_APP__COUNT] = {
@@ -37,7 +38,7 @@ static const char *const app_names[OT_APP__COUNT] = {
     [OT_APP_HTTP] = "http",       [OT_APP_SSH] = "ssh",   [OT_APP_DHCP] = "dhcp",
     [OT_APP_SMB] = "smb",         [OT_APP_RDP] = "rdp",   [OT_APP_FTP] = "ftp",
     [OT_APP_TELNET] = "telnet",   [OT_APP_POP3] = "pop3", [OT_APP_IMAP] = "imap",
-    [OT_APP_SMTP] = "smtp",
+    [OT_APP_SMTP] = "smtp",       [OT_APP_QUIC] = "quic",
 };
 
 const char *ot_app_proto_name(enum ot_app_proto id)

@@ -43,6 +43,7 @@ enum ot_app_proto {
     OT_APP_POP3,
     OT_APP_IMAP,
     OT_APP_SMTP,
+    OT_APP_QUIC,
     OT_APP__COUNT
 };
 

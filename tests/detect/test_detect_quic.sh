@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# QUIC server names (read by nDPI from the client's Initial) reach the event
-# stream and the detectors: on real QUIC captures from ../shared/data, the
-# quic event carries the SNI that tshark decrypts from the same packet, an
-# indicator for that name (or its parent domain) raises an ioc alert, a
-# look-alike domain does not, and with ndpi = no there is no quic event.
+# QUIC server names reach the event stream and the detectors: on real QUIC
+# captures from ../shared/data, the quic event carries the SNI and JA3 that
+# tshark decrypts from the same packets (our parser for IETF QUIC, a
+# ClientHello over two Initial packets included; nDPI for Google's QUIC),
+# an indicator for that name (or its parent domain) raises an ioc alert, a
+# look-alike domain does not, and with ndpi = no only our parser's events
+# remain.
 set -uo pipefail
 BIN=${OT_BIN:?OT_BIN not set}
 DATA=${OT_DATA:-../shared/data}
@@ -19,11 +21,13 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-# capture | SNI in its ClientHello (as tshark decrypts it) | JA3 (tshark) or -
+# capture | SNI in its ClientHello (as tshark decrypts it) | JA3 (tshark) | who reads it
 cases=$(cat <<'EOF2'
-OISF__suricata-verify/tests/quic-ietf/input.pcap | msquic.net      | 292bd0719190dff4cb1033de8573310d
-arkime__arkime/tests/pcap/quicietf.pcap          | ssl.gstatic.com | ddfef2ad23ab6dd55307813c2d0b7d58
-ntop__nDPI/tests/cfgs/default/pcap/quic_t51.pcap | www.google.com  | 92e76078d514999cd950474995dab2b5
+OISF__suricata-verify/tests/quic-ietf/input.pcap    | msquic.net          | 292bd0719190dff4cb1033de8573310d | ours
+OISF__suricata-verify/tests/ja4-tls-quic/input.pcap | cloudflare-quic.com | 3cbc33c648fe331404456f48a5a27170 | ours
+arkime__arkime/tests/pcap/quicietf.pcap             | ssl.gstatic.com     | ddfef2ad23ab6dd55307813c2d0b7d58 | ours
+arkime__arkime/tests/pcap/quicietfooo.pcap          | ssl.gstatic.com     | 994befbc7d0879ee9be4b570e03a5284 | ours
+ntop__nDPI/tests/cfgs/default/pcap/quic_t51.pcap    | www.google.com      | 92e76078d514999cd950474995dab2b5 | ndpi
 EOF2
 )
 
@@ -51,8 +55,9 @@ for line in open(sys.argv[1]):
 EOF2
 }
 
-while IFS='|' read -r cap sni ja3; do
+while IFS='|' read -r cap sni ja3 reader; do
     cap=$(echo "$cap" | xargs) sni=$(echo "$sni" | xargs) ja3=$(echo "$ja3" | xargs)
+    reader=$(echo "$reader" | xargs)
     [ -f "$P/$cap" ] || { echo "SKIP (one case): $P/$cap is not here"; continue; }
     name=$(basename "$(dirname "$cap")")-$(basename "$cap" .pcap)
     out=$work/$name.json
@@ -80,11 +85,16 @@ while IFS='|' read -r cap sni ja3; do
     "$BIN/otasuke-sensor" -q --indicators "$work/ind.txt" -r "$P/$cap" -o "$out" 2>/dev/null
     n=$(ioc_alerts "$out" | wc -l)
     [ "$n" -eq 0 ] && ok || bad "$name: look-alike indicator not$sni raised $n ioc alerts"
-    # Without nDPI nothing reads QUIC.
+    # Without nDPI only our parser reads QUIC.
     printf 'ndpi = no\n' >"$work/nondpi.conf"
     out=$work/$name-nondpi.json
     "$BIN/otasuke-sensor" -q -c "$work/nondpi.conf" -r "$P/$cap" -o "$out" 2>/dev/null
-    [ -z "$(quic_events "$out")" ] && ok || bad "$name: quic event with ndpi = no"
+    got=$(quic_events "$out")
+    if [ "$reader" = ours ]; then
+        [ "$got" = "$sni $ja3" ] && ok || bad "$name: with ndpi = no, quic events '$got'"
+    else
+        [ -z "$got" ] && ok || bad "$name: quic event with ndpi = no: '$got'"
+    fi
 done <<<"$cases"
 
 echo "quic: $pass passed, $fail failed"

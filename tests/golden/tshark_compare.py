@@ -5,9 +5,11 @@ For each capture four multisets are compared:
 
   dns   query names: `rrname` of every `dns` event with `type: "query"`;
         tshark: `dns.qry.name` of every DNS message with QR = 0
-  sni   TLS server names: `tls.sni` of every `tls` event;
+  sni   TLS server names: `tls.sni` of every `tls` event and `quic.sni` of
+        every `quic` event;
         tshark: `tls.handshake.extensions_server_name` of every ClientHello
-  ja3   JA3 hashes: `tls.ja3.hash` of every `tls` event;
+        (over TCP, and decrypted from QUIC Initial packets)
+  ja3   JA3 hashes: `tls.ja3.hash` and `quic.ja3.hash`;
         tshark: `tls.handshake.ja3` of every ClientHello
   http  (host, url) of every `http` event that has a request (`http_method`);
         tshark: (`http.host`, `http.request.uri`) of every HTTP request
@@ -16,9 +18,8 @@ What is made comparable before counting (the same for every capture; each
 point is a definition, not a fudge):
 
   * tshark's filter leaves out frames inside ICMP/ICMPv6 errors (the quoted
-    packet of an error is not a new query or request), QUIC (its ClientHello
-    is TLS inside QUIC CRYPTO frames; the sensor does not parse QUIC) and
-    HTTP over UDP (SSDP, which tshark dissects as HTTP);
+    packet of an error is not a new query or request) and HTTP over UDP
+    (SSDP, which tshark dissects as HTTP);
   * tshark writes the root name as "<Root>"; we write "" (docs/events/dns.md);
   * the sensor's `hostname` is the Host header without its port, or, with no
     Host header, the authority of a CONNECT or of an absolute http:// URL;
@@ -45,7 +46,7 @@ import sys
 FIELDS = ["dns", "sni", "ja3", "http"]
 
 TSHARK_FILTER = ("(dns.flags.response == 0 || tls.handshake.type == 1 || (http.request && tcp))"
-                 " && !icmp && !icmpv6 && !quic")
+                 " && !icmp && !icmpv6")
 TSHARK_FIELDS = [
     "frame.number",
     "dns.flags.response",
@@ -105,6 +106,13 @@ def ours(path):
                     m["dns"][json.dumps(d["rrname"])] += 1
             elif t == "tls":
                 d = ev.get("tls", {})
+                if "sni" in d:
+                    m["sni"][json.dumps(d["sni"])] += 1
+                h = d.get("ja3", {}).get("hash") if isinstance(d.get("ja3"), dict) else None
+                if h:
+                    m["ja3"][json.dumps(h)] += 1
+            elif t == "quic":
+                d = ev.get("quic", {})
                 if "sni" in d:
                     m["sni"][json.dumps(d["sni"])] += 1
                 h = d.get("ja3", {}).get("hash") if isinstance(d.get("ja3"), dict) else None
