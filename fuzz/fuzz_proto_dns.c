@@ -42,28 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.flow.parser = &ot_proto_dns;
         h.flow.app_proto = OT_APP_DNS;
     }
-    while (size > 0) {
-        uint8_t hb = data[0];
-        int dir = hb >> 7;
-        size_t n = hb & 0x3f;
-        data++;
-        size--;
-        if (hb & 0x40) {
-            if (size == 0)
-                break;
-            n = (n << 8) | data[0];
-            data++;
-            size--;
-        }
+    int dir;
+    const uint8_t *chunk;
+    size_t n;
+    while (ot_harness_chunk(&data, &size, &dir, &chunk, &n)) {
         if (n == 0) {
             ot_harness_gap(&h, dir, 37);
             continue;
         }
-        if (n > size)
-            n = size;
-        ot_harness_feed(&h, dir, data, n);
-        data += n;
-        size -= n;
+        ot_harness_feed(&h, dir, chunk, n);
     }
     ot_harness_finish(&h);
     ot_harness_cleanup(&h);

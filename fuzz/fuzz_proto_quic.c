@@ -42,27 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         }
     }
-    while (size > 0) {
-        uint8_t hb = data[0];
-        int dir = hb >> 7;
-        size_t n = hb & 0x3f;
-        data++;
-        size--;
-        if (hb & 0x40) {
-            if (size == 0)
-                break;
-            n = (n << 8) | data[0];
-            data++;
-            size--;
-        }
-        if (n > size)
-            n = size;
+    int dir;
+    const uint8_t *chunk;
+    size_t n;
+    while (ot_harness_chunk(&data, &size, &dir, &chunk, &n)) {
         if (st)
-            ot_quic_initial_frames(&h.pe.ctx, &h.flow, st, OT_QUIC_V1, data, n);
+            ot_quic_initial_frames(&h.pe.ctx, &h.flow, st, OT_QUIC_V1, chunk, n);
         else
-            ot_harness_feed(&h, dir, data, n);
-        data += n;
-        size -= n;
+            ot_harness_feed(&h, dir, chunk, n);
     }
     if (st) {
         ot_proto_quic.close(&h.pe.ctx, &h.flow, st);

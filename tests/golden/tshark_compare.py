@@ -104,15 +104,8 @@ def ours(path):
                 d = ev.get("dns", {})
                 if d.get("type") == "query" and "rrname" in d:
                     m["dns"][json.dumps(d["rrname"])] += 1
-            elif t == "tls":
-                d = ev.get("tls", {})
-                if "sni" in d:
-                    m["sni"][json.dumps(d["sni"])] += 1
-                h = d.get("ja3", {}).get("hash") if isinstance(d.get("ja3"), dict) else None
-                if h:
-                    m["ja3"][json.dumps(h)] += 1
-            elif t == "quic":
-                d = ev.get("quic", {})
+            elif t in ("tls", "quic"):
+                d = ev.get(t, {})
                 if "sni" in d:
                     m["sni"][json.dumps(d["sni"])] += 1
                 h = d.get("ja3", {}).get("hash") if isinstance(d.get("ja3"), dict) else None

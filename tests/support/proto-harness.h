@@ -83,6 +83,36 @@ static inline void ot_harness_gap(struct ot_harness *h, int dir, size_t len)
     ot_proto_on_data(&h->pe, &h->flow, dir, NULL, (uint32_t)len, OT_DATA_GAP, h->ts_us);
 }
 
+/*
+ * The next chunk of a fuzz input made of chunks: a header byte h (bit 7 the
+ * direction; bit 6 set: the length is (h & 0x3f) << 8 | the next byte, else
+ * h & 0x3f), then that many bytes, or what is left.  False at the end.
+ */
+static inline bool ot_harness_chunk(const uint8_t **data, size_t *size, int *dir,
+                                    const uint8_t **chunk, size_t *n)
+{
+    if (*size == 0)
+        return false;
+    uint8_t hb = (*data)[0];
+    *dir = hb >> 7;
+    *n = hb & 0x3f;
+    (*data)++;
+    (*size)--;
+    if (hb & 0x40) {
+        if (*size == 0)
+            return false;
+        *n = (*n << 8) | (*data)[0];
+        (*data)++;
+        (*size)--;
+    }
+    if (*n > *size)
+        *n = *size;
+    *chunk = *data;
+    *data += *n;
+    *size -= *n;
+    return true;
+}
+
 /* End the flow, flush and close the writer. */
 static inline void ot_harness_finish(struct ot_harness *h)
 {

@@ -601,17 +601,26 @@ static void assert_lost_v4(const struct lost_log *l, unsigned n, uint64_t first_
     assert_memory_equal(l->last.dst.u.b, dst, 4);
 }
 
+/* Log the decoder's lost datagrams in *l; a 40-byte UDP datagram in *dg.  Returns the time. */
+static uint64_t lost_setup(struct tdec *t, struct lost_log *l, struct fb **f, struct fb **dg)
+{
+    memset(l, 0, sizeof(*l));
+    t->d.on_lost = on_lost;
+    t->d.lost_ctx = l;
+    *f = fb_new();
+    *dg = fb_new();
+    udp_dgram(*dg, 40, 0);
+    return t->ts_us;
+}
+
 /* Whole datagrams are not lost; timed out, evicted, refused and left-over ones are, once each. */
 static void test_lost_datagrams(void **state)
 {
     struct tdec *t = *state;
-    struct lost_log l = {0};
-    t->d.on_lost = on_lost;
-    t->d.lost_ctx = &l;
-    struct fb *f = fb_new(), *dg = fb_new();
+    struct lost_log l;
+    struct fb *f, *dg;
     struct ot_packet p;
-    udp_dgram(dg, 40, 0);
-    uint64_t t0 = t->ts_us;
+    uint64_t t0 = lost_setup(t, &l, &f, &dg);
 
     assert_int_equal(send_v4(t, f, dg, 0, 24, true, 1, &p), OT_DECODE_HELD);
     assert_int_equal(send_v4(t, f, dg, 24, 24, false, 1, &p), OT_DECODE_OK);
@@ -652,13 +661,10 @@ static void test_lost_datagrams(void **state)
 static void test_lost_evicted(void **state)
 {
     struct tdec *t = *state;
-    struct lost_log l = {0};
-    t->d.on_lost = on_lost;
-    t->d.lost_ctx = &l;
-    struct fb *f = fb_new(), *dg = fb_new();
+    struct lost_log l;
+    struct fb *f, *dg;
     struct ot_packet p;
-    udp_dgram(dg, 40, 0);
-    uint64_t t0 = t->ts_us;
+    uint64_t t0 = lost_setup(t, &l, &f, &dg);
     for (uint16_t id = 1; id <= 4; id++) {
         assert_int_equal(send_v4(t, f, dg, 0, 24, true, id, &p), OT_DECODE_HELD);
         t->ts_us += 10;
