@@ -40,8 +40,19 @@ static int run_file(const char *path)
         }
     }
     fclose(f);
-    LLVMFuzzerTestOneInput(buf, len);
+    /*
+     * The input in a buffer of exactly its size, as libFuzzer gives it, so
+     * that under AddressSanitizer a read past its end is caught here too.
+     */
+    uint8_t *exact = malloc(len ? len : 1);
+    if (!exact) {
+        free(buf);
+        return -1;
+    }
+    memcpy(exact, buf, len);
     free(buf);
+    LLVMFuzzerTestOneInput(exact, len);
+    free(exact);
     return 0;
 }
 

@@ -514,6 +514,23 @@ static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const str
 }
 
 /*
+ * The first certificate of a Certificate message body (TLS <= 1.2:
+ * certificate_list<0..2^24-1> of 3-byte lengths and DER), when its lengths
+ * hold; false otherwise.
+ */
+static bool first_cert(const uint8_t *body, size_t len, const uint8_t **cert, size_t *cert_len)
+{
+    if (len < 6)
+        return false;
+    size_t list = ot_be24(body), cl = ot_be24(body + 3);
+    if (list < 3 || list > len - 3 || cl == 0 || cl > list - 3)
+        return false;
+    *cert = body + 6;
+    *cert_len = cl;
+    return true;
+}
+
+/*
  * Writes the event.  `chain` is the server's Certificate message body (or
  * NULL): its first certificate is described and its entries counted.
  * Returns OT_EINVAL when the chain was malformed (the event is written anyway).
@@ -532,14 +549,9 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     uint8_t cert_sha1[20];
     struct ot_tls_cert parsed;
     parsed.ok = false;
-    if (chain && chain_len >= 6) {
-        size_t list = ot_be24(chain), cl = ot_be24(chain + 3);
-        if (list <= chain_len - 3 && cl && cl <= list - 3) {
-            cert = chain + 6;
-            cert_len = cl;
-            ot_sha1(cert, cert_len, cert_sha1);
-            (void)ot_tls_cert_parse(cert, cert_len, &parsed); /* parsed.ok says */
-        }
+    if (chain && first_cert(chain, chain_len, &cert, &cert_len)) {
+        ot_sha1(cert, cert_len, cert_sha1);
+        (void)ot_tls_cert_parse(cert, cert_len, &parsed); /* parsed.ok says */
     }
     if (ctx->sink)
         observe(ctx, f, s, cert ? cert_sha1 : NULL, &parsed);
@@ -632,13 +644,12 @@ static int client_certificate(struct ot_proto_ctx *ctx, const struct ot_flow *f,
                               struct tls_state *s, const uint8_t *body, size_t len)
 {
     s->client_cert = true;
-    if (!ctx->sink || len < 6)
-        return OT_OK;
-    size_t list = ot_be24(body), cl = ot_be24(body + 3);
-    if (list > len - 3 || cl == 0 || cl > list - 3)
+    const uint8_t *cert;
+    size_t cl;
+    if (!ctx->sink || !first_cert(body, len, &cert, &cl))
         return OT_OK;
     struct ot_tls_cert c;
-    if (ot_tls_cert_parse(body + 6, cl, &c) != OT_OK)
+    if (ot_tls_cert_parse(cert, cl, &c) != OT_OK)
         return OT_OK;
     struct ot_obs o = {.kind = OT_OBS_TLS_CLIENT_CERT, .dir = 0};
     o.u.tls.cert_subject = ot_str_make(c.subject, c.subject_len);
