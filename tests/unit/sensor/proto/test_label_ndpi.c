@@ -56,7 +56,8 @@ static void mk(struct pkt *k, uint8_t proto, const char *src, uint16_t sp, const
         th[4] = (uint8_t)((8 + len) >> 8);
         th[5] = (uint8_t)(8 + len);
     }
-    memcpy(th + l4, payload, len);
+    if (len)
+        memcpy(th + l4, payload, len);
     struct ot_packet *p = &k->p;
     p->ts_us = t;
     p->caplen = p->wirelen = total;
