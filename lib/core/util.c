@@ -76,7 +76,7 @@ bool ot_bytes_istarts(const uint8_t *p, size_t n, const char *prefix)
     if (n < l)
         return false;
     for (size_t i = 0; i < l; i++)
-        if (tolower(p[i]) != tolower((unsigned char)prefix[i]))
+        if (ot_ascii_lower(p[i]) != ot_ascii_lower((unsigned char)prefix[i]))
             return false;
     return true;
 }

@@ -27,7 +27,13 @@ bool ot_strlcpy(char *dst, const char *src, size_t cap);
 int ot_write_all(int fd, const void *buf, size_t len);
 /* "yes"/"true"/"on"/"1" or "no"/"false"/"off"/"0" into *out; OT_EINVAL for anything else. */
 int ot_parse_bool(const char *v, bool *out);
-/* Case-insensitive prefix test over a byte buffer. */
+/* ASCII lower case, whatever the locale: protocol keywords and DNS names are ASCII. */
+static inline unsigned char ot_ascii_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* ASCII case-insensitive prefix test over a byte buffer. */
 bool ot_bytes_istarts(const uint8_t *p, size_t n, const char *prefix);
 
 static inline uint16_t ot_be16(const uint8_t *p)

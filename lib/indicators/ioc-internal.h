@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/util.h"
 #include "indicators/indicators.h"
 
 enum ot_ioc_kind {
@@ -252,7 +253,7 @@ static inline bool ot_ioc_is_hex(unsigned char c)
 
 static inline unsigned char ot_ioc_lower(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+    return ot_ascii_lower(c);
 }
 
 #endif

@@ -6,11 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/util.h"
 #include "otasuke/error.h"
 
 static int lower(int c)
 {
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+    return ot_ascii_lower((unsigned char)c);
 }
 
 /*
