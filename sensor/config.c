@@ -94,6 +94,7 @@ static const struct key keys[] = {
     SZ64("stream.memcap", flow.stream_memcap, 0, UINT64_MAX, "out-of-order TCP bytes held in all"),
     U32("community-id.seed", flow.community_id_seed, 0, 65535, "Community ID seed"),
     SZ32("app.max-buffer", proto.max_buffer, 1024, 16u << 20, "bytes a parser may hold per direction"),
+    SZ64("app.max-memory", proto.max_memory, 1u << 20, UINT64_MAX, "bytes the parsers of all flows may hold together"),
     {"indicators", K_FILES, OFF(indicators), OFF(n_indicators), 0, 0, "indicator file (repeat the key for more; like --indicators)"},
     {"allowlist", K_FILES, OFF(allowlists), OFF(n_allowlists), 0, 0, "allowlist file (repeat the key for more; like --allowlist)"},
     U32("indicators.max", max_indicators, 1, 100000000, "indicators loaded in all (more are refused with an error)"),

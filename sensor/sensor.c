@@ -467,6 +467,13 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
         if (s->pe.stats.errors[i])
             ot_jw_u64(w, ot_app_proto_name(i), s->pe.stats.errors[i]);
     ot_jw_obj_close(w);
+    struct ot_proto_mem_stats pm;
+    ot_proto_mem_stats(&pm);
+    ot_jw_obj_open(w, "memory");
+    ot_jw_u64(w, "used", pm.used);
+    ot_jw_u64(w, "peak", pm.peak);
+    ot_jw_u64(w, "refused", pm.refused);
+    ot_jw_obj_close(w);
     ot_jw_obj_close(w);
     if (s->labeler) {
         const struct ot_label_stats *ls = ot_labeler_stats(s->labeler);

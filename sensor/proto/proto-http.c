@@ -55,7 +55,8 @@ struct span {
 
 /* A request waiting for its response: the fields the event needs, copied. */
 struct http_tx {
-    char *buf; /* the strings below, one allocation */
+    char *buf; /* the strings below, one allocation (buf_len bytes of the parsers' budget) */
+    uint32_t buf_len;
     struct span method, url, host, ua, referer, protocol, user;
     uint64_t req_len; /* request Content-Length */
     uint16_t port;    /* port in the Host header */
@@ -392,6 +393,8 @@ static bool message_start(int role, const uint8_t *p, size_t n)
 
 static void tx_free(struct http_tx *tx)
 {
+    if (tx->buf)
+        ot_proto_mem_give(tx->buf_len);
     free(tx->buf);
     memset(tx, 0, sizeof(*tx));
 }
@@ -580,9 +583,15 @@ static int tx_copy(struct http_tx *tx, const struct req_view *v)
     size_t total = 0;
     for (size_t i = 0; i < OT_ARRAY_SIZE(src); i++)
         total += src[i]->n;
-    tx->buf = malloc(total ? total : 1);
-    if (!tx->buf)
+    size_t n = total ? total : 1;
+    if (!ot_proto_mem_take(n))
+        return OT_ELIMIT;
+    tx->buf = malloc(n);
+    if (!tx->buf) {
+        ot_proto_mem_give(n);
         return OT_ENOMEM;
+    }
+    tx->buf_len = (uint32_t)n;
     uint32_t off = 0;
     for (size_t i = 0; i < OT_ARRAY_SIZE(src); i++) {
         if (src[i]->n)

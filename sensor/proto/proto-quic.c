@@ -42,7 +42,8 @@ struct quic_state {
     uint32_t version;
     uint8_t dcid[20], dcid_len;
     bool have_keys;
-    bool done; /* the event was written, or the flow was given up */
+    bool done;    /* the event was written, or the flow was given up */
+    bool refused; /* no memory for the CRYPTO data (app.max-memory) */
     uint8_t dgrams;
     struct ot_quic_keys k;
     uint8_t *crypto;    /* CRYPTO_MAX bytes, allocated with the first CRYPTO frame */
@@ -228,10 +229,19 @@ static bool crypto_data(struct quic_state *s, uint64_t off, const uint8_t *p, si
     if (off >= CRYPTO_MAX || n > CRYPTO_MAX - off)
         return true; /* beyond what a ClientHello we read can be: ignored */
     if (!s->crypto) {
+        if (!ot_proto_mem_take(CRYPTO_MAX + CRYPTO_MAX / 8)) {
+            s->refused = true; /* the parsers' memory budget is spent: give the flow up */
+            return false;
+        }
         s->crypto = malloc(CRYPTO_MAX);
         s->have = calloc(CRYPTO_MAX / 8, 1);
-        if (!s->crypto || !s->have)
+        if (!s->crypto || !s->have) {
+            free(s->crypto);
+            free(s->have);
+            s->crypto = s->have = NULL;
+            ot_proto_mem_give(CRYPTO_MAX + CRYPTO_MAX / 8);
             return false;
+        }
     }
     memcpy(s->crypto + off, p, n);
     for (size_t i = (size_t)off; i < off + n; i++)
@@ -374,6 +384,8 @@ static int try_hello(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct q
 
 static void release(struct quic_state *s)
 {
+    if (s->crypto)
+        ot_proto_mem_give(CRYPTO_MAX + CRYPTO_MAX / 8);
     free(s->crypto);
     free(s->have);
     s->crypto = s->have = NULL;
@@ -387,6 +399,11 @@ int ot_quic_initial_frames(struct ot_proto_ctx *ctx, struct ot_flow *f, void *st
         return OT_OK;
     s->version = version;
     frames(s, plain, len);
+    if (s->refused) {
+        s->done = true;
+        release(s);
+        return OT_ELIMIT;
+    }
     int rc = try_hello(ctx, f, s);
     if (s->done)
         release(s);

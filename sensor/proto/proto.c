@@ -58,13 +58,18 @@ void ot_proto_conf_defaults(struct ot_proto_conf *conf)
 {
     memset(conf, 0, sizeof(*conf));
     conf->max_buffer = 64 * 1024;
+    conf->max_memory = 64u << 20;
 }
+
+/* The parsers' buffer budget (ot_proto_mem_take): the process's, set by the engine. */
+static struct ot_proto_mem_stats pmem = {.limit = UINT64_MAX};
 
 void ot_proto_engine_init(struct ot_proto_engine *pe, const struct ot_proto_conf *conf,
                           struct ot_eve *eve)
 {
     memset(pe, 0, sizeof(*pe));
     pe->conf = *conf;
+    pmem.limit = conf->max_memory;
     pe->ctx.eve = eve;
     pe->ctx.conf = &pe->conf;
     pe->probe_max_chunks = 3;
@@ -313,6 +318,28 @@ void ot_proto_on_end(struct ot_proto_engine *pe, struct ot_flow *f, uint64_t ts_
     f->parser = NULL;
 }
 
+bool ot_proto_mem_take(size_t n)
+{
+    if (n > pmem.limit - pmem.used) {
+        pmem.refused++;
+        return false;
+    }
+    pmem.used += n;
+    if (pmem.used > pmem.peak)
+        pmem.peak = pmem.used;
+    return true;
+}
+
+void ot_proto_mem_give(size_t n)
+{
+    pmem.used = n <= pmem.used ? pmem.used - n : 0;
+}
+
+void ot_proto_mem_stats(struct ot_proto_mem_stats *st)
+{
+    *st = pmem;
+}
+
 int ot_pbuf_append(struct ot_pbuf *b, const uint8_t *data, size_t len, size_t max)
 {
     if (len > max || b->len > max - len)
@@ -323,9 +350,13 @@ int ot_pbuf_append(struct ot_pbuf *b, const uint8_t *data, size_t len, size_t ma
             cap *= 2;
         if (cap > max)
             cap = max;
+        if (!ot_proto_mem_take(cap - b->cap))
+            return OT_ELIMIT;
         uint8_t *nd = realloc(b->data, cap);
-        if (!nd)
+        if (!nd) {
+            ot_proto_mem_give(cap - b->cap);
             return OT_ENOMEM;
+        }
         b->data = nd;
         b->cap = (uint32_t)cap;
     }
@@ -346,6 +377,7 @@ void ot_pbuf_consume(struct ot_pbuf *b, size_t n)
 
 void ot_pbuf_free(struct ot_pbuf *b)
 {
+    ot_proto_mem_give(b->cap);
     free(b->data);
     memset(b, 0, sizeof(*b));
 }

@@ -78,6 +78,7 @@ static inline void ot_proto_observe(const struct ot_proto_ctx *ctx, const struct
 /* Options for the parsers (sensor config). */
 struct ot_proto_conf {
     uint32_t max_buffer;       /* bytes a parser may hold per direction (default 64 KiB) */
+    uint64_t max_memory;       /* bytes all parsers' buffers may hold together (default 64 MiB) */
     bool http_log_headers;     /* reserved */
 };
 
@@ -117,6 +118,23 @@ struct ot_pbuf {
     uint32_t len, cap;
 };
 
+/*
+ * The parsers' buffers of every flow together are bounded (app.max-memory):
+ * ot_pbuf growth, and the other buffers a parser keeps across packets, take
+ * their bytes from one budget first.  A parser refused gives the flow up as
+ * when its own bound is hit (OT_ELIMIT), and the refusal is counted.  The
+ * budget is the process's (one sensor per process); ot_proto_engine_init()
+ * sets it.
+ */
+bool ot_proto_mem_take(size_t n); /* false (and counted) when it would pass the budget */
+void ot_proto_mem_give(size_t n);
+struct ot_proto_mem_stats {
+    uint64_t used, peak, limit;
+    uint64_t refused; /* allocations refused for the budget */
+};
+void ot_proto_mem_stats(struct ot_proto_mem_stats *st /* OUT */);
+
+/* OT_ELIMIT past `max` bytes or past the budget above. */
 int ot_pbuf_append(struct ot_pbuf *b, const uint8_t *data, size_t len, size_t max);
 /* Drop the first n bytes. */
 void ot_pbuf_consume(struct ot_pbuf *b, size_t n);
