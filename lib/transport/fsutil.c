@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,27 +40,38 @@ int ot_dir_ensure(const char *dir, mode_t mode)
  * expected (the spool's consumer, or the one enrolment run).  A stale temp
  * file from a crash is simply overwritten.
  */
-int ot_file_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+/* ot_file_replace() with the step that failed in *what. */
+static int replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+                   const char **what)
 {
     char path[PATH_MAX], tmp[PATH_MAX];
+    *what = "path too long";
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
         (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name) >= sizeof(tmp)) {
         errno = ENAMETOOLONG;
         return OT_EIO;
     }
+    *what = "creating the temporary file";
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return OT_EIO;
     /* O_CREAT applies the umask and keeps an old file's mode: set it exactly. */
-    if (fchmod(fd, mode) != 0 || ot_write_all(fd, data, len) != OT_OK || fsync(fd) != 0)
+    *what = "writing";
+    if (fchmod(fd, mode) != 0 || ot_write_all(fd, data, len) != OT_OK)
         goto out_fail;
+    *what = "fsync";
+    if (fsync(fd) != 0)
+        goto out_fail;
+    *what = "closing";
     if (close(fd) != 0) {
         fd = -1;
         goto out_fail;
     }
     fd = -1;
+    *what = "renaming into place";
     if (rename(tmp, path) != 0)
         goto out_fail;
+    *what = "fsync of the folder";
     return ot_dir_sync(dir);
 
 out_fail:;
@@ -69,6 +81,33 @@ out_fail:;
     unlink(tmp);
     errno = saved;
     return OT_EIO;
+}
+
+int ot_file_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode)
+{
+    const char *what;
+    return replace(dir, name, data, len, mode, &what);
+}
+
+int ot_file_replace_path(const char *path, const void *data, size_t len, mode_t mode,
+                         const char **what)
+{
+    const char *w;
+    if (!what)
+        what = &w;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return replace(".", path, data, len, mode, what);
+    char dir[PATH_MAX];
+    size_t dl = slash == path ? 1 : (size_t)(slash - path);
+    if (dl >= sizeof(dir)) {
+        *what = "path too long";
+        errno = ENAMETOOLONG;
+        return OT_EIO;
+    }
+    memcpy(dir, path, dl);
+    dir[dl] = '\0';
+    return replace(dir, slash + 1, data, len, mode, what);
 }
 
 int ot_file_read(const char *path, size_t max, char **out, size_t *len)

@@ -16,6 +16,9 @@
  * (errno kept).
  */
 int ot_file_replace(const char *dir, const char *name, const void *data, size_t len, mode_t mode);
+/* The same for a path ("dir/name" or "name"); on failure *what (may be NULL) names the step. */
+int ot_file_replace_path(const char *path, const void *data, size_t len, mode_t mode,
+                         const char **what /* OUT */);
 
 /*
  * Read all of `path` into a new NUL-terminated buffer the caller frees.

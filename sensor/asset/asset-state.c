@@ -18,9 +18,10 @@
  * max_assets the ones kept are the most recent.
  *
  * A corrupt line is reported as FILE:LINE: reason (the first REPORT_MAX of
- * them; then one summary) and skipped.  Saving writes a temporary file next
- * to the state file, fsyncs it, renames it over the old one and fsyncs the
- * folder, so a crash leaves either the old file or the new one, never half.
+ * them; then one summary) and skipped.  Saving goes through
+ * ot_file_replace_path() (transport/fsutil.h): a temporary file next to the
+ * state file, fsynced, renamed over the old one, the folder fsynced, so a
+ * crash leaves either the old file or the new one, never half.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "otasuke/error.h"
+#include "transport/fsutil.h"
 
 #define STATE_MAGIC   "otasuke-asset-state"
 #define STATE_VERSION 1
@@ -463,61 +465,6 @@ int ot_assets_format_state(struct ot_assets *as, const char **out, size_t *len)
     return OT_OK;
 }
 
-/* fsync the folder holding `path`, so the rename itself is durable. */
-static void sync_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        ot_strlcpy(dir, ".", sizeof(dir));
-    else if (slash == path)
-        ot_strlcpy(dir, "/", sizeof(dir));
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    (void)fsync(fd);
-    close(fd);
-}
-
-/* Write `text` to a new temporary file beside `path` and rename it over `path`. */
-static int replace_file(const char *path, const char *text, size_t len, const char **what)
-{
-    char tmp[4096 + 8];
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-        *what = "path too long";
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    *what = "creating a temporary file";
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = -1;
-    *what = "writing";
-    if (ot_write_all(fd, text, len) == OT_OK) {
-        *what = "fsync";
-        if (fsync(fd) == 0)
-            rc = 0;
-    }
-    int err = errno;
-    if (close(fd) != 0 && rc == 0) {
-        *what = "closing";
-        err = errno;
-        rc = -1;
-    }
-    if (rc == 0) {
-        *what = "renaming into place";
-        if (rename(tmp, path) == 0)
-            return 0;
-        err = errno;
-    }
-    unlink(tmp);
-    errno = err;
-    return -1;
-}
-
 int ot_asset_state_save(struct ot_assets *as)
 {
     const char *path = as->conf.state_path;
@@ -530,8 +477,7 @@ int ot_asset_state_save(struct ot_assets *as)
         as->st.state_save_errors++;
         return rc;
     }
-    if (replace_file(path, text, len, &what) == 0) {
-        sync_dir(path);
+    if (ot_file_replace_path(path, text, len, 0600, &what) == OT_OK) {
         as->st.state_saves++;
         rc = OT_OK;
     } else {
