@@ -75,6 +75,8 @@ static const struct key keys[] = {
      0, "inside networks, comma-separated CIDRs (empty: RFC 1918 + ULA)"},
     {"triage.window", K_UINT, OFF(window_s), 0, 60, 30 * 86400,
      "seconds an open incident keeps taking alerts"},
+    {"owner.time-zone", K_STR, AOFF(time_zone), sizeof(((struct ot_api_conf *)0)->time_zone), 0, 0,
+     "time zone of the times in owner texts: JST, UTC or +HH:MM"},
     {"log-level", K_LEVEL, OFF(log_level), sizeof(((struct ot_server_conf *)0)->log_level), 0, 0,
      "error, warning, info or debug"},
 };
@@ -269,6 +271,13 @@ int ot_server_conf_check(const struct ot_server_conf *c, char *err, size_t errle
     }
     if (!c->data[0]) {
         snprintf(err, errlen, "data: empty");
+        return OT_EINVAL;
+    }
+    int off;
+    char label[16];
+    if (ot_api_time_zone(c->api.time_zone, &off, label) != 0) {
+        snprintf(err, errlen, "owner.time-zone: %s is not JST, UTC or +HH:MM (-14:00 to +14:00)",
+                 c->api.time_zone);
         return OT_EINVAL;
     }
     return 0;

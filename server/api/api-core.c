@@ -44,10 +44,49 @@ static const handler_fn handlers[OT_R_COUNT] = {
     [OT_R_AUDIT] = ot_api_h_audit,
 };
 
+int ot_api_time_zone(const char *tz, int *offset_min, char label[16])
+{
+    if (strcmp(tz, "JST") == 0 || strcmp(tz, "UTC") == 0) {
+        *offset_min = tz[0] == 'J' ? 9 * 60 : 0;
+        ot_strlcpy(label, tz, 16);
+        return 0;
+    }
+    /* +HH:MM or -HH:MM */
+    if (strlen(tz) != 6 || (tz[0] != '+' && tz[0] != '-') || tz[3] != ':')
+        return -1;
+    for (int i = 1; i < 6; i++)
+        if (i != 3 && (tz[i] < '0' || tz[i] > '9'))
+            return -1;
+    int h = (tz[1] - '0') * 10 + (tz[2] - '0'), m = (tz[4] - '0') * 10 + (tz[5] - '0');
+    if (m > 59 || h * 60 + m > 14 * 60)
+        return -1;
+    *offset_min = (tz[0] == '-' ? -1 : 1) * (h * 60 + m);
+    snprintf(label, 16, "UTC%s", tz);
+    return 0;
+}
+
+void ot_api_text_time(const char *tz, int64_t us, char *buf, size_t len)
+{
+    int off = 0;
+    char label[16];
+    if (ot_api_time_zone(tz, &off, label) != 0) {
+        off = 0;
+        ot_strlcpy(label, "UTC", sizeof(label));
+    }
+    time_t t = (time_t)(us / 1000000) + (time_t)off * 60;
+    struct tm tm;
+    char day[32];
+    if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, len, "?");
+    else
+        snprintf(buf, len, "%s %s", day, label);
+}
+
 void ot_api_conf_defaults(struct ot_api_conf *c)
 {
     memset(c, 0, sizeof(*c));
     ot_strlcpy(c->listen, "127.0.0.1:8443", sizeof(c->listen));
+    ot_strlcpy(c->time_zone, "JST", sizeof(c->time_zone));
     c->threads = 4;
     c->max_conns = 1024;
     c->per_ip_conns = 0;

@@ -34,25 +34,16 @@ static int resolution_from(const char *s)
     return -1;
 }
 
-/* A time for people to read in a text: "2024-05-01 10:00 UTC". */
-static void friendly_time(int64_t us, char *buf, size_t len)
-{
-    time_t t = (time_t)(us / 1000000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm))
-        snprintf(buf, len, "?");
-}
-
 /* Writes one catalogue text of the incident (key incident.<family>.<part>). */
-static void catalog_text(struct ot_jw *w, const char *lang, const struct ot_incident *inc,
-                         const char *part, char *buf, size_t len)
+static void catalog_text(struct ot_jw *w, const char *lang, const char *tz,
+                         const struct ot_incident *inc, const char *part, char *buf, size_t len)
 {
     char key[96], count[24], first[48], last[48], sev[8];
     snprintf(key, sizeof(key), "incident.%s.%s", inc->family, part);
     snprintf(count, sizeof(count), "%lld", (long long)inc->event_count);
     snprintf(sev, sizeof(sev), "%d", inc->severity);
-    friendly_time(inc->first_seen, first, sizeof(first));
-    friendly_time(inc->last_seen, last, sizeof(last));
+    ot_api_text_time(tz, inc->first_seen, first, sizeof(first));
+    ot_api_text_time(tz, inc->last_seen, last, sizeof(last));
     const char *vars[] = {"entity",    inc->entity, "count",    count, "first_seen", first,
                           "last_seen", last,        "severity", sev,   NULL};
     ot_catalog_format(lang, key, buf, len, vars);
@@ -61,7 +52,8 @@ static void catalog_text(struct ot_jw *w, const char *lang, const struct ot_inci
 }
 
 /* Writes the incident object's fields (the caller opened the object). */
-static void incident_fields(struct ot_jw *w, const char *lang, const struct ot_incident *inc)
+static void incident_fields(struct ot_jw *w, const char *lang, const char *tz,
+                            const struct ot_incident *inc)
 {
     ot_jw_i64(w, "id", inc->id);
     ot_jw_i64(w, "customer_id", inc->customer_id);
@@ -89,9 +81,9 @@ static void incident_fields(struct ot_jw *w, const char *lang, const struct ot_i
     else
         ot_jw_null(w, "related_id");
     char buf[4096];
-    catalog_text(w, lang, inc, "title", buf, sizeof(buf));
-    catalog_text(w, lang, inc, "summary", buf, sizeof(buf));
-    catalog_text(NULL, lang, inc, "steps", buf, sizeof(buf));
+    catalog_text(w, lang, tz, inc, "title", buf, sizeof(buf));
+    catalog_text(w, lang, tz, inc, "summary", buf, sizeof(buf));
+    catalog_text(NULL, lang, tz, inc, "steps", buf, sizeof(buf));
     ot_jw_arr_open(w, "steps");
     for (char *p = buf; *p;) {
         char *nl = strchr(p, '\n');
@@ -107,14 +99,14 @@ static void incident_fields(struct ot_jw *w, const char *lang, const struct ot_i
 
 struct list_ctx {
     struct ot_jw *w;
-    const char *lang;
+    const char *lang, *tz;
 };
 
 static int incident_cb(void *ctx, const struct ot_incident *i)
 {
     struct list_ctx *l = ctx;
     ot_jw_obj_open(l->w, NULL);
-    incident_fields(l->w, l->lang, i);
+    incident_fields(l->w, l->lang, l->tz, i);
     ot_jw_obj_close(l->w);
     return 0;
 }
@@ -165,7 +157,7 @@ void ot_api_h_incident_list(struct ot_api *api, struct ot_req *rq)
     rq->status = 200;
     ot_jw_obj_open(&rq->out, NULL);
     ot_jw_arr_open(&rq->out, "items");
-    struct list_ctx l = {&rq->out, ot_catalog_lang(rq->lang)};
+    struct list_ctx l = {&rq->out, ot_catalog_lang(rq->lang), api->conf.time_zone};
     rc = ot_store_incident_list(tx, &f, incident_cb, &l);
     ot_store_rollback(tx);
     if (rc) {
@@ -198,12 +190,13 @@ static int alert_cb(void *ctx, const struct ot_alert_row *a)
 }
 
 /* Writes the whole incident (fields, alerts, audit) into rq's answer. */
-static int write_detail(struct ot_req *rq, struct ot_store_tx *tx, const struct ot_incident *inc)
+static int write_detail(struct ot_api *api, struct ot_req *rq, struct ot_store_tx *tx,
+                        const struct ot_incident *inc)
 {
     struct ot_jw *w = &rq->out;
     ot_jw_reset(w);
     ot_jw_obj_open(w, NULL);
-    incident_fields(w, ot_catalog_lang(rq->lang), inc);
+    incident_fields(w, ot_catalog_lang(rq->lang), api->conf.time_zone, inc);
     ot_jw_arr_open(w, "alerts");
     int rc = ot_store_alert_list(tx, inc->customer_id, inc->id, alert_cb, w);
     ot_jw_arr_close(w);
@@ -230,7 +223,7 @@ void ot_api_h_incident_get(struct ot_api *api, struct ot_req *rq)
     struct ot_incident inc;
     rc = ot_store_incident_get(tx, customer, rq->m.param[0], &inc);
     if (!rc)
-        rc = write_detail(rq, tx, &inc);
+        rc = write_detail(api, rq, tx, &inc);
     ot_store_rollback(tx);
     if (rc) {
         ot_api_store_error(rq, rc, "incident");
@@ -349,7 +342,7 @@ void ot_api_h_incident_status(struct ot_api *api, struct ot_req *rq)
     if (!rc)
         rc = ot_store_audit_add(tx, &a);
     if (!rc)
-        rc = write_detail(rq, tx, &inc);
+        rc = write_detail(api, rq, tx, &inc);
     if (rc)
         goto out_fail;
     rc = ot_store_commit(tx);

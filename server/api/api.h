@@ -41,8 +41,20 @@ struct ot_api_conf {
     size_t max_json;       /* (reload) admin/enrol JSON body */
     double rate, burst;    /* (reload) ingest requests per second per device, bucket */
     unsigned drain_s;      /* graceful stop: wait this long for requests in flight */
+    char time_zone[16];    /* owner.time-zone: of the times in owner texts (JST, UTC, +HH:MM) */
 };
 void ot_api_conf_defaults(struct ot_api_conf *c);
+
+/*
+ * A time zone as owner.time-zone takes it: "JST" (UTC+09:00, the default:
+ * the service is for firms in Japan, and Japan has no daylight saving),
+ * "UTC", or a fixed offset "+HH:MM" / "-HH:MM" (up to 14:00).  Fills the
+ * offset in minutes and the label texts show ("JST", "UTC", "UTC+05:30").
+ * 0, or -1 when it is none of these.
+ */
+int ot_api_time_zone(const char *tz, int *offset_min /* OUT */, char label[16] /* OUT */);
+/* "2024-05-01 19:00 JST": a time for people to read in a text, in the zone `tz`. */
+void ot_api_text_time(const char *tz, int64_t us, char *buf, size_t len);
 
 struct ot_api_counters {
     atomic_uint_fast64_t requests, status_4xx, status_5xx, events_accepted, events_duplicate,

@@ -294,6 +294,8 @@ inc = j["items"][0]
 check(inc["family"] == "bruteforce" and inc["alert_count"] == 2 and inc["status"] == "new"
       and inc["title"] and isinstance(inc["steps"], list) and len(inc["steps"]) >= 1,
       "incident fields and English texts")
+check(" JST" in inc["summary"] and "UTC" not in inc["summary"],
+      "owner texts give times in JST (owner.time-zone): %s" % inc["summary"])
 IA = inc["id"]
 st, _, j = admin("GET", "/api/v1/incidents/%d?lang=ja" % IA)
 check(st == 200 and len(j["alerts"]) == 2 and j["title"] != inc["title"], "detail in Japanese with alerts")

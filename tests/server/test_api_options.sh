@@ -58,6 +58,9 @@ expect 1 "san: DNS:x is not" "a --san that would smuggle a name" -- "$SRV" --san
 expect 1 "threads" "threads 0" -- "$SRV" --threads 0 -T
 expect 1 "listen" "listen without a port" -- "$SRV" --listen 127.0.0.1 -T
 expect 1 "unknown key" "-s unknown key" -- "$SRV" -s nope=1 -T
+expect 0 "owner.time-zone *= JST" "owner texts in JST by default" -- "$SRV" -T
+expect 0 "owner.time-zone *= +05:30" "an offset for owner texts" -- "$SRV" -s owner.time-zone=+05:30 -T
+expect 1 "owner.time-zone: Asia/Tokyo is not JST, UTC or" "a zone name we do not know" -- "$SRV" -s owner.time-zone=Asia/Tokyo -T
 expect 1 "not ADDR:PORT" "listen on a host name" -- "$SRV" --data "$TMP/d1" --listen localhost:1
 touch "$TMP/file"
 expect 1 "not a folder" "data folder is a file" -- "$SRV" --data "$TMP/file"
