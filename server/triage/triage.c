@@ -229,6 +229,55 @@ static int raise_pair(struct ot_store_tx *tx, struct ot_incident *inc, struct ot
     return raise_incident(tx, inc, oth->id, r, raised);
 }
 
+/*
+ * A login succeeded after the password guessing of the resolved incident
+ * bf: the attack may have worked after all, so the incident is opened again
+ * (status new, resolution cleared) with an audit entry saying why, and then
+ * raised.  A closed incident raised silently would page nobody.
+ */
+static int reopen_for_login(struct ot_store_tx *tx, struct ot_incident *bf, const char *src,
+                            const char *dest, int64_t ts, const struct ot_triage_corr *r,
+                            const char **raised)
+{
+    /* The addresses come from a device's event: keep only address characters in the JSON. */
+    char s_ip[64], d_ip[64];
+    const char *in[2] = {src, dest};
+    char *out[2] = {s_ip, d_ip};
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0;
+        for (const char *c = in[k]; *c && n < sizeof(s_ip) - 1; c++)
+            if ((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F') ||
+                *c == '.' || *c == ':')
+                out[k][n++] = *c;
+        out[k][n] = '\0';
+    }
+    struct ot_audit a;
+    memset(&a, 0, sizeof(a));
+    a.customer_id = bf->customer_id;
+    a.at = now_us();
+    ot_strlcpy(a.actor, "triage", sizeof(a.actor));
+    ot_strlcpy(a.action, "incident.reopen", sizeof(a.action));
+    snprintf(a.object, sizeof(a.object), "incident:%lld", (long long)bf->id);
+    snprintf(a.detail, sizeof(a.detail),
+             "{\"from\":\"resolved\",\"to\":\"new\",\"reason\":\"%s\",\"src_ip\":\"%s\","
+             "\"dest_ip\":\"%s\",\"login_at_us\":%lld}",
+             r->name, s_ip, d_ip, (long long)ts);
+    int rc = ot_store_audit_add(tx, &a);
+    if (rc != 0)
+        return rc;
+    bf->status = OT_INC_NEW;
+    bf->resolution = OT_RES_NONE;
+    if (bf->severity > r->severity)
+        bf->severity = r->severity;
+    if (!bf->correlation[0]) {
+        ot_strlcpy(bf->correlation, r->name, sizeof(bf->correlation));
+        bf->related_id = 0;
+    }
+    bf->updated_at = a.at;
+    *raised = r->name;
+    return ot_store_incident_update(tx, bf);
+}
+
 /* A partner someone closed as a false alarm correlates with nothing. */
 static bool usable_partner(const struct ot_incident *oth)
 {
@@ -314,6 +363,8 @@ static int corr_login_to_bruteforce(struct ot_store_tx *tx, int64_t customer_id,
         return rc;
     if (login_inc)
         return raise_pair(tx, login_inc, &bf, r, raised);
+    if (bf.status == OT_INC_RESOLVED)
+        return reopen_for_login(tx, &bf, src, dest, ts, r, raised);
     return raise_incident(tx, &bf, 0, r, raised);
 }
 

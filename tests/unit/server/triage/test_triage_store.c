@@ -519,6 +519,68 @@ static void test_bruteforce_login(void **state)
     not_raised(f, 0, bf3, 2);
 }
 
+static int audit_cb(void *ctx, const struct ot_audit *a)
+{
+    struct audit_find {
+        const char *action;
+        int n;
+        char *detail;
+        size_t dlen;
+    } *c = ctx;
+    if (strcmp(a->action, c->action) == 0) {
+        c->n++;
+        snprintf(c->detail, c->dlen, "%s", a->detail);
+    }
+    return 0;
+}
+
+/* Audit entries of incident id (customer ci) whose action is `action`. */
+static int audit_count(struct fx *f, int ci, int64_t id, const char *action, char *detail,
+                       size_t dlen)
+{
+    struct ot_store_tx *tx;
+    char obj[64];
+    struct audit_find {
+        const char *action;
+        int n;
+        char *detail;
+        size_t dlen;
+    } c = {action, 0, detail, dlen};
+    snprintf(obj, sizeof(obj), "incident:%lld", (long long)id);
+    assert_int_equal(ot_store_begin(f->st, false, &tx), 0);
+    assert_int_equal(ot_store_audit_list(tx, f->cust[ci], obj, audit_cb, &c), 0);
+    ot_store_rollback(tx);
+    return c.n;
+}
+
+/* Resolved, then a login works: opened again, with an audit entry; not for a false alarm. */
+static void test_bruteforce_login_reopens(void **state)
+{
+    struct fx *f = *state;
+    struct ot_incident inc;
+    char detail[512];
+
+    int64_t bf = alert(f, 0, "bruteforce", 8102004, 2, BAD, SRV, 0, 200, NULL);
+    resolve(f, 0, bf, OT_RES_TRUE_POSITIVE);
+    login(f, 0, "ftp", BAD, SRV, 10 * 60, "success");
+    incident(f, 0, bf, &inc);
+    assert_int_equal(inc.status, OT_INC_NEW);
+    assert_int_equal(inc.resolution, OT_RES_NONE);
+    raised(f, 0, bf, "bruteforce-login", 0);
+    assert_int_equal(audit_count(f, 0, bf, "incident.reopen", detail, sizeof(detail)), 1);
+    assert_non_null(strstr(detail, "\"reason\":\"bruteforce-login\""));
+    assert_non_null(strstr(detail, "\"src_ip\":\"" BAD "\""));
+
+    /* Closed as a false alarm: it stays closed and unraised. */
+    int64_t bf2 = alert(f, 0, "bruteforce", 8102006, 2, BAD2, SRV, 24 * HRS, 50, NULL);
+    resolve(f, 0, bf2, OT_RES_FALSE_POSITIVE);
+    login(f, 0, "pop3", BAD2, SRV, 24 * HRS + 300, "success");
+    incident(f, 0, bf2, &inc);
+    assert_int_equal(inc.status, OT_INC_RESOLVED);
+    not_raised(f, 0, bf2, 2);
+    assert_int_equal(audit_count(f, 0, bf2, "incident.reopen", detail, sizeof(detail)), 0);
+}
+
 static void test_bruteforce_cleartext(void **state)
 {
     struct fx *f = *state;
@@ -553,11 +615,17 @@ static void test_bruteforce_cleartext(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grouping),         cmocka_unit_test(test_resolved_not_joined),
-        cmocka_unit_test(test_bad_alert),        cmocka_unit_test(test_suppression),
-        cmocka_unit_test(test_ioc_beacon),       cmocka_unit_test(test_resolved_partners),
-        cmocka_unit_test(test_rat_ioc),          cmocka_unit_test(test_scan_lateral),
-        cmocka_unit_test(test_bruteforce_login), cmocka_unit_test(test_bruteforce_cleartext),
+        cmocka_unit_test(test_grouping),
+        cmocka_unit_test(test_resolved_not_joined),
+        cmocka_unit_test(test_bad_alert),
+        cmocka_unit_test(test_suppression),
+        cmocka_unit_test(test_ioc_beacon),
+        cmocka_unit_test(test_resolved_partners),
+        cmocka_unit_test(test_bruteforce_login_reopens),
+        cmocka_unit_test(test_rat_ioc),
+        cmocka_unit_test(test_scan_lateral),
+        cmocka_unit_test(test_bruteforce_login),
+        cmocka_unit_test(test_bruteforce_cleartext),
     };
     struct CMUnitTest pg[sizeof(tests) / sizeof(tests[0])];
     int rc;
