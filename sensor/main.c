@@ -92,6 +92,49 @@ static int drop_privileges(const char *user)
     return OT_OK;
 }
 
+/* The folder of `path` ("." for a bare name) into dir. */
+static void folder_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, len, ".");
+    else if (slash == path)
+        snprintf(dir, len, "/");
+    else
+        snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * After switching user: the folders the sensor writes into later must be
+ * writable by that user, or it would fail hours into the run (rotating its
+ * output, saving the asset state, spooling for the server).  Says which.
+ */
+static int check_writable(const struct ot_sensor_config *cfg)
+{
+    char dirs[3][4096];
+    const char *what[3];
+    int n = 0;
+    if (cfg->rotate_bytes && strcmp(cfg->output, "-") != 0) {
+        folder_of(cfg->output, dirs[n], sizeof(dirs[n]));
+        what[n++] = "output.rotate-size: the output's folder";
+    }
+    if (cfg->asset.enabled && cfg->asset.state_path[0]) {
+        folder_of(cfg->asset.state_path, dirs[n], sizeof(dirs[n]));
+        what[n++] = "asset.state-file: its folder";
+    }
+    if (cfg->server) {
+        snprintf(dirs[n], sizeof(dirs[n]), "%s/spool", cfg->state_dir);
+        what[n++] = "server: the spool folder";
+    }
+    for (int i = 0; i < n; i++)
+        if (access(dirs[i], W_OK | X_OK) != 0) {
+            ot_err("run-as: user '%s' cannot write to %s (%s): %s", cfg->run_as, dirs[i], what[i],
+                   strerror(errno));
+            return OT_EPERM;
+        }
+    return OT_OK;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -337,7 +380,7 @@ int main(int argc, char **argv)
         return 1;
     }
     s.capture = cap;
-    if (cfg.run_as[0] && drop_privileges(cfg.run_as)) {
+    if (cfg.run_as[0] && (drop_privileges(cfg.run_as) || check_writable(&cfg))) {
         ot_sensor_free(&s);
         ot_capture_close(cap);
         return 1;

@@ -53,6 +53,12 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
     check "-u nobody: runs after switching user" '[ $rc -eq 0 ] && grep -q "running as user .nobody." "$work/nobody.err" && [ -s "$work/nobody.json" ]'
     "$S" -r "$work/demo.pcap" -u no-such-user-xyz -o - >/dev/null 2>"$work/err"; rc=$?
     check "-u with an unknown user is refused" '[ $rc -eq 1 ] && grep -q "no such user" "$work/err"'
+    # Folders written later (asset state, rotated output) must be the new user's to write.
+    mkdir -p "$work/rootonly" && chmod 700 "$work/rootonly"
+    "$S" -q -r "$work/demo.pcap" -u nobody -o - -s asset.state-file="$work/rootonly/a.state" >/dev/null 2>"$work/err"; rc=$?
+    check "-u nobody with an asset state folder it cannot write: refused at start, saying which" '[ $rc -eq 1 ] && grep -q "cannot write to $work/rootonly (asset.state-file" "$work/err"'
+    "$S" -q -r "$work/demo.pcap" -u nobody -o "$work/rootonly/out.json" -s output.rotate-size=8k >/dev/null 2>"$work/err"; rc=$?
+    check "-u nobody rotating output in a folder it cannot write: refused at start" '[ $rc -eq 1 ] && grep -q "output.rotate-size" "$work/err"'
 else
     echo "skip -u checks: not root or no user nobody"
 fi
