@@ -1,7 +1,8 @@
 #!/bin/bash
 # The store's unit tests on PostgreSQL: starts a throw-away cluster
-# (tests/support/pg-tmp.sh), runs $OT_BUILD/tests/test_store's PostgreSQL
-# group against it (each test in its own schema), and stops the cluster.
+# (tests/support/pg-tmp.sh), runs the PostgreSQL groups of
+# $OT_BUILD/tests/test_store and test_triage_store against it (each test in
+# its own schema), and stops the cluster.
 set -u
 : "${OT_BUILD:?}" "${OT_SRC:?}"
 bin="$OT_BUILD/tests/test_store"
@@ -26,3 +27,13 @@ if ! url=$(bash "$pgtmp" start "$dir"); then
 fi
 echo "PostgreSQL at $url"
 OT_TEST_PG_URL="$url" OT_TEST_PG_CTL="bash $pgtmp" OT_TEST_PG_DIR="$dir" OT_TEST_PG_ONLY=1 "$bin"
+rc=$?
+# Triage's store tests too (their PostgreSQL group runs only with OT_TEST_PG_URL).
+tri="$OT_BUILD/tests/test_triage_store"
+if [ -x "$tri" ]; then
+    OT_TEST_PG_URL="$url" "$tri" || rc=1
+else
+    echo "FAIL: $tri is not built"
+    rc=1
+fi
+exit $rc
