@@ -95,11 +95,10 @@ static void release_all(struct ot_reasm *r, struct ot_stream *s)
 
 /*
  * Hand `n` in-order bytes to the parser, up to the depth.  next_seq moves
- * past all of them; reaching the depth frees what is held and ends delivery
- * for this direction.
+ * past all of them; reaching the depth ends delivery for this direction.
  */
-static void emit(struct ot_reasm *r, struct ot_flow *f, int dir, const uint8_t *data, uint32_t n,
-                 uint64_t ts_us)
+static inline void deliver(struct ot_reasm *r, struct ot_flow *f, int dir, const uint8_t *data,
+                           uint32_t n, uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
     s->next_seq += n;
@@ -112,6 +111,14 @@ static void emit(struct ot_reasm *r, struct ot_flow *f, int dir, const uint8_t *
         s->delivered += n;
         r->cb->on_data(r->cb->ctx, f, dir, data, n, 0, ts_us);
     }
+}
+
+/* deliver(), and at the depth free what is held. */
+static void emit(struct ot_reasm *r, struct ot_flow *f, int dir, const uint8_t *data, uint32_t n,
+                 uint64_t ts_us)
+{
+    struct ot_stream *s = &f->stream[dir];
+    deliver(r, f, dir, data, n, ts_us);
     if (s->depth_reached)
         release_all(r, s);
 }
@@ -314,16 +321,7 @@ void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq
     }
     /* The next segment with nothing held: emit() without its release_all(), which has nothing to
      * free. */
-    uint32_t room = r->depth - s->delivered;
-    s->next_seq += len;
-    if (len >= room) {
-        len = room;
-        s->depth_reached = true;
-    }
-    if (len) {
-        s->delivered += len;
-        r->cb->on_data(r->cb->ctx, f, dir, data, len, 0, ts_us);
-    }
+    deliver(r, f, dir, data, len, ts_us);
 }
 
 /* ot_stream_ack() (flow-int.h) when `ack` is past next_seq. */
