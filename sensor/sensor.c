@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/util.h"
 #include "otasuke/error.h"
+#include "proto/quic.h"
 
 /* A datagram from a name protocol's port (mDNS, NetBIOS name service, LLMNR): the assets read it. */
 static bool name_datagram(const struct ot_packet *p)
@@ -68,47 +70,31 @@ static void observe(void *ctx, const struct ot_flow *f, const struct ot_obs *o)
 
 /*
  * nDPI read the server name of a QUIC flow's ClientHello, for the QUIC
- * versions our parser (proto-quic.c) does not read (Google QUIC): a quic
- * event as our parser writes it, with what nDPI kept, and the name (with the
- * JA3) to the detectors as a TLS handshake.
+ * versions our parser (proto-quic.c) does not read (Google QUIC): what nDPI
+ * kept goes through our parser's writer (the quic event, and the detectors).
  */
 static void on_quic(void *ctx, const struct ot_flow *f, const struct ot_label_quic *q,
                     uint64_t ts_us)
 {
     struct ot_sensor *s = ctx;
-    size_t ja3_len = strlen(q->ja3);
-    if (s->pe.ctx.eve) {
-        struct ot_jw *w = ot_eve_begin(s->pe.ctx.eve, "quic", ts_us, f, 0);
-        ot_jw_obj_open(w, "quic");
-        ot_jw_str(w, "sni", q->sni);
-        if (q->alpn[0]) {
-            ot_jw_arr_open(w, "alpn");
-            for (const char *a = q->alpn; *a;) {
-                size_t n = strcspn(a, ",");
-                ot_jw_strn(w, NULL, a, n);
-                a += n + (a[n] == ',');
-            }
-            ot_jw_arr_close(w);
+    struct ot_tls_client_hello ch;
+    memset(&ch, 0, sizeof(ch));
+    ch.sni_len = (uint16_t)strnlen(q->sni, sizeof(ch.sni));
+    memcpy(ch.sni, q->sni, ch.sni_len);
+    /* nDPI's "h3,h3-29" into the wire form the writer reads; whole names only. */
+    for (const char *a = q->alpn; *a;) {
+        size_t n = strcspn(a, ",");
+        if (n <= 255 && ch.alpn_len + 1 + n <= sizeof(ch.alpn)) {
+            ch.alpn[ch.alpn_len] = (uint8_t)n;
+            memcpy(ch.alpn + ch.alpn_len + 1, a, n);
+            ch.alpn_len = (uint16_t)(ch.alpn_len + 1 + n);
         }
-        if (q->ua[0])
-            ot_jw_str(w, "ua", q->ua);
-        if (ja3_len) {
-            ot_jw_obj_open(w, "ja3");
-            ot_jw_strn(w, "hash", q->ja3, ja3_len);
-            ot_jw_obj_close(w);
-        }
-        ot_jw_obj_close(w);
-        ot_eve_end(s->pe.ctx.eve);
+        a += n + (a[n] == ',');
     }
-    if (s->detect) {
-        struct ot_obs o;
-        memset(&o, 0, sizeof(o));
-        o.kind = OT_OBS_TLS;
-        o.ts_us = ts_us;
-        o.u.tls.sni = ot_str_make(q->sni, strlen(q->sni));
-        o.u.tls.ja3 = ot_str_make(q->ja3, ja3_len);
-        ot_detect_observe(s->detect, f, &o);
-    }
+    ot_strlcpy(ch.ja3_md5, q->ja3, sizeof(ch.ja3_md5));
+    struct ot_proto_ctx pc = s->pe.ctx;
+    pc.ts_us = ts_us;
+    ot_quic_write(&pc, f, 0, &ch, q->ua);
 }
 
 /* Reassembly gave a fragmented datagram up: its addresses still go to the detectors. */

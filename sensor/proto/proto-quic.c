@@ -319,14 +319,17 @@ static void version_text(uint32_t v, char out[16])
     out[8] = '\0';
 }
 
-static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct quic_state *s,
-                 const struct ot_tls_client_hello *ch)
+void ot_quic_write(struct ot_proto_ctx *ctx, const struct ot_flow *f, uint32_t version,
+                   const struct ot_tls_client_hello *ch, const char *ua)
 {
-    char ver[16];
-    version_text(s->version, ver);
+    size_t ja3_len = strlen(ch->ja3_md5);
     struct ot_jw *w = ot_eve_begin(ctx->eve, "quic", ctx->ts_us, f, 0);
     ot_jw_obj_open(w, "quic");
-    ot_jw_str(w, "version", ver);
+    if (version) {
+        char ver[16];
+        version_text(version, ver);
+        ot_jw_str(w, "version", ver);
+    }
     if (ch->sni_len)
         ot_jw_strn(w, "sni", (const char *)ch->sni, ch->sni_len);
     if (ch->alpn_len) {
@@ -335,10 +338,13 @@ static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct
             ot_jw_strn(w, NULL, (const char *)ch->alpn + o + 1, ch->alpn[o]);
         ot_jw_arr_close(w);
     }
-    if (ch->ja3) {
+    if (ua && ua[0])
+        ot_jw_str(w, "ua", ua);
+    if (ja3_len) {
         ot_jw_obj_open(w, "ja3");
-        ot_jw_str(w, "hash", ch->ja3_md5);
-        ot_jw_str(w, "string", ch->ja3);
+        ot_jw_strn(w, "hash", ch->ja3_md5, ja3_len);
+        if (ch->ja3)
+            ot_jw_str(w, "string", ch->ja3);
         ot_jw_obj_close(w);
     }
     if (ch->ja4[0])
@@ -350,7 +356,7 @@ static void emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, const struct
     memset(&o, 0, sizeof(o));
     o.kind = OT_OBS_TLS;
     o.u.tls.sni = ot_str_make((const char *)ch->sni, ch->sni_len);
-    o.u.tls.ja3 = ot_str_make(ch->ja3_md5, ch->ja3 ? strlen(ch->ja3_md5) : 0);
+    o.u.tls.ja3 = ot_str_make(ch->ja3_md5, ja3_len);
     o.u.tls.ja4 = ot_str_make(ch->ja4, strlen(ch->ja4));
     ot_proto_observe(ctx, f, &o);
 }
@@ -377,7 +383,7 @@ static int try_hello(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct q
     if (rc != OT_OK)
         return rc;
     ch.ja4[0] = ch.ja4[0] ? 'q' : '\0'; /* JA4's transport letter: QUIC */
-    emit(ctx, f, s, &ch);
+    ot_quic_write(ctx, f, s->version, &ch, NULL);
     ot_tls_client_hello_free(&ch);
     return OT_OK;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "proto/proto.h"
+#include "proto/tls-hello.h"
 
 #define OT_QUIC_V1      0x00000001u
 #define OT_QUIC_V2      0x6b3343cfu
@@ -33,5 +34,14 @@ bool ot_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len
  */
 int ot_quic_initial_frames(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state,
                            uint32_t version, const uint8_t *plain, size_t len);
+
+/*
+ * The flow's quic event from a read ClientHello (version 0: unknown, not
+ * written; ua may be NULL), and its names and fingerprints to the detectors
+ * as a TLS handshake (ctx->sink), at ctx->ts_us.  Our parser and nDPI's
+ * reading of Google QUIC (sensor.c) both write through it.
+ */
+void ot_quic_write(struct ot_proto_ctx *ctx, const struct ot_flow *f, uint32_t version,
+                   const struct ot_tls_client_hello *ch, const char *ua);
 
 #endif
