@@ -320,7 +320,8 @@ void ot_proto_on_end(struct ot_proto_engine *pe, struct ot_flow *f, uint64_t ts_
 
 bool ot_proto_mem_take(size_t n)
 {
-    if (n > pmem.limit - pmem.used) {
+    /* used may exceed a limit lowered by a later engine: then nothing more fits. */
+    if (pmem.used > pmem.limit || n > pmem.limit - pmem.used) {
         pmem.refused++;
         return false;
     }

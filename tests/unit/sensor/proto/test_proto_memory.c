@@ -47,6 +47,12 @@ static void test_budget(void **state)
     /* Take and give for the parsers' other buffers. */
     assert_true(ot_proto_mem_take(4096));
     assert_false(ot_proto_mem_take(1));
+    /* A limit lowered below what is held: nothing more fits (no wrap-around). */
+    c.max_memory = 1024;
+    ot_proto_engine_init(&h.pe, &c, &h.eve);
+    assert_false(ot_proto_mem_take(1));
+    c.max_memory = 4096;
+    ot_proto_engine_init(&h.pe, &c, &h.eve);
     ot_proto_mem_give(4096);
     assert_true(ot_proto_mem_take(1));
     ot_proto_mem_give(1);
