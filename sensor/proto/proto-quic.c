@@ -416,6 +416,16 @@ int ot_quic_initial_frames(struct ot_proto_ctx *ctx, struct ot_flow *f, void *st
     return rc;
 }
 
+/* The flow's Initial keys from now on: those of packet h's version and DCID. */
+static void adopt_keys(struct quic_state *s, const struct long_hdr *h, const struct ot_quic_keys *k)
+{
+    s->k = *k;
+    s->version = h->version;
+    s->dcid_len = h->dcid_len;
+    memcpy(s->dcid, h->dcid, h->dcid_len);
+    s->have_keys = true;
+}
+
 static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int dir,
                  const uint8_t *data, size_t len, unsigned flags)
 {
@@ -434,24 +444,14 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
         if (!long_header(data, len, off, &h))
             break; /* a short header packet (1-RTT), or not ours: the rest of the datagram too */
         if (h.initial) {
-            if (!s->have_keys) {
-                s->version = h.version;
-                s->dcid_len = h.dcid_len;
-                memcpy(s->dcid, h.dcid, h.dcid_len);
-                s->have_keys = ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &s->k);
-            }
+            struct ot_quic_keys k;
+            if (!s->have_keys && ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k))
+                adopt_keys(s, &h, &k);
             int n = s->have_keys ? unprotect(&s->k, data, off, &h, plain) : -1;
-            if (n < 0 && (h.dcid_len != s->dcid_len || memcmp(h.dcid, s->dcid, h.dcid_len))) {
-                /* After a Retry the client starts over with keys from the new DCID. */
-                struct ot_quic_keys k2;
-                if (ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k2) &&
-                    (n = unprotect(&k2, data, off, &h, plain)) >= 0) {
-                    s->k = k2;
-                    s->version = h.version;
-                    s->dcid_len = h.dcid_len;
-                    memcpy(s->dcid, h.dcid, h.dcid_len);
-                }
-            }
+            if (n < 0 && (h.dcid_len != s->dcid_len || memcmp(h.dcid, s->dcid, h.dcid_len)) &&
+                ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k) &&
+                (n = unprotect(&k, data, off, &h, plain)) >= 0)
+                adopt_keys(s, &h, &k); /* after a Retry: keys from the client's new DCID */
             if (n >= 0) {
                 int rc = ot_quic_initial_frames(ctx, f, s, s->version, plain, (size_t)n);
                 if (rc != OT_OK)
