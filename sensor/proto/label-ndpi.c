@@ -203,6 +203,13 @@ static struct unknown_entry *unknown_slot(const struct ot_labeler *l, const stru
     return &l->unknown[(h ^ h >> 29) & (UNKNOWN_SLOTS - 1)];
 }
 
+/* Is entry e's verdict younger than conf.unknown_us at now_us (a clock gone back ends it)? */
+static bool unknown_fresh(const struct ot_labeler *l, const struct unknown_entry *e,
+                          uint64_t now_us)
+{
+    return e->since_us && now_us >= e->since_us && now_us - e->since_us < l->conf.unknown_us;
+}
+
 static bool unknown_same(const struct unknown_entry *e, const struct ot_flow *f)
 {
     return e->since_us && e->srv_port == f->srv_port && e->ip_proto == f->ip_proto &&
@@ -213,16 +220,14 @@ static bool unknown_same(const struct unknown_entry *e, const struct ot_flow *f)
 static bool recently_unknown(const struct ot_labeler *l, const struct ot_flow *f, uint64_t ts_us)
 {
     const struct unknown_entry *e = unknown_slot(l, f);
-    /* A clock that went back (the next file of a folder) ends the entry too. */
-    return unknown_same(e, f) && ts_us >= e->since_us && ts_us - e->since_us < l->conf.unknown_us;
+    return unknown_same(e, f) && unknown_fresh(l, e, ts_us);
 }
 
 /* nDPI named nothing for this flow, having seen its payload: remember its service. */
 static void remember_unknown(struct ot_labeler *l, const struct ot_flow *f, uint64_t now_us)
 {
     struct unknown_entry *e = unknown_slot(l, f);
-    if (e->since_us && !unknown_same(e, f) && now_us >= e->since_us &&
-        now_us - e->since_us < l->conf.unknown_us)
+    if (!unknown_same(e, f) && unknown_fresh(l, e, now_us))
         l->st.unknown_cache_replaced++;
     e->cli = f->cli;
     e->srv = f->srv;
