@@ -8,6 +8,44 @@
 #include "proto/proto.h"
 
 /*
+ * nDPI 4.2's own NDPI_BITMASK_COMPARE, replaced.  Its dissector loop calls
+ * this exported function twice per dissector on every packet of a flow it
+ * has not named yet (about 500 calls a packet), through the PLT, with two
+ * 64-byte protocol bitmasks passed by value; the library's version tests
+ * the 16 words one at a time and, for the common answer "no bit in common",
+ * runs all 16.  It was the largest single item of the sensor's profile
+ * (113 M of 1,510 M instructions on the bench capture, docs/performance.md).
+ *
+ * Defined here, in the executable, it is the definition the dynamic linker
+ * binds libndpi's own calls to (the library calls it through its PLT, as it
+ * does every exported function).  Same arguments, same answer (1: some bit
+ * set in both, 0: none), tested against the library's definition
+ * (tests/unit/sensor/proto/test_label_ndpi.c): the first word alone
+ * answers the dissector-selection test (every dissector's mask holds the
+ * unknown protocol's bit, word 0), and the rest is tested in one pass of
+ * four 16-byte vector steps without a branch.  Where the symbol is not
+ * interposed (a library built with -Bsymbolic or hidden visibility) nDPI
+ * keeps its own and nothing else changes; test_bitmask_compare_interposed
+ * says which is the case.
+ */
+typedef uint32_t ot_u32x4 __attribute__((vector_size(16)));
+
+int NDPI_BITMASK_COMPARE(NDPI_PROTOCOL_BITMASK a, NDPI_PROTOCOL_BITMASK b)
+{
+    _Static_assert(sizeof(a.fds_bits) == 4 * sizeof(ot_u32x4), "four 16-byte lanes");
+    /* The dissector-selection test shares the first word (the unknown protocol's bit). */
+    if (a.fds_bits[0] & b.fds_bits[0])
+        return 1;
+    ot_u32x4 x[4], y[4];
+    memcpy(x, a.fds_bits, sizeof(x));
+    memcpy(y, b.fds_bits, sizeof(y));
+    ot_u32x4 any = (x[0] & y[0]) | (x[1] & y[1]) | (x[2] & y[2]) | (x[3] & y[3]);
+    uint64_t half[2];
+    memcpy(half, &any, sizeof(half));
+    return (half[0] | half[1]) != 0;
+}
+
+/*
  * Names of the (master, app) pairs met so far.  Every flow event writes its
  * label and category, and nDPI renders the label with snprintf() (about
  * 1,000 instructions); a run meets a few hundred distinct pairs, so a small

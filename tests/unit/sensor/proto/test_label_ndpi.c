@@ -3,9 +3,13 @@
  * a DNS query is named, a payload nDPI does not know is not, and the
  * unknown-service cache skips new flows of the same client to the same
  * server port for its window only, keyed by client, server, port and
- * protocol, and only after nDPI has seen payload.
+ * protocol, and only after nDPI has seen payload.  The sensor's own
+ * NDPI_BITMASK_COMPARE answers as the library's does, and is the one
+ * libndpi's calls reach.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <ndpi/ndpi_api.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,12 +237,92 @@ static void test_unknown_cache_needs_payload(void **state)
     ot_labeler_free(l);
 }
 
+typedef int (*bitmask_compare_fn)(NDPI_PROTOCOL_BITMASK, NDPI_PROTOCOL_BITMASK);
+
+/* xorshift64*: reproducible bits for the comparison below. */
+static uint64_t next_bits(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+/*
+ * Ours against libndpi's own definition (the next one after the
+ * executable's): empty masks, every single bit against itself and against
+ * its neighbours, and random masks sparse and dense.
+ */
+static void test_bitmask_compare_as_ndpi(void **state)
+{
+    (void)state;
+    bitmask_compare_fn theirs = (bitmask_compare_fn)dlsym(RTLD_NEXT, "NDPI_BITMASK_COMPARE");
+    assert_non_null(theirs);
+    bitmask_compare_fn ours = NDPI_BITMASK_COMPARE;
+    assert_ptr_not_equal(theirs, ours);
+
+    NDPI_PROTOCOL_BITMASK a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(ours(a, b), 0);
+    assert_int_equal(ours(a, b), theirs(a, b));
+    unsigned bits = NDPI_NUM_FDS_BITS * 32;
+    unsigned ones = 0;
+    for (unsigned i = 0; i < bits; i++) {
+        memset(&a, 0, sizeof(a));
+        NDPI_ADD_PROTOCOL_TO_BITMASK(a, i);
+        for (unsigned j = i > 0 ? i - 1 : 0; j <= i + 1 && j < bits; j++) {
+            memset(&b, 0, sizeof(b));
+            NDPI_ADD_PROTOCOL_TO_BITMASK(b, j);
+            int r = ours(a, b);
+            assert_int_equal(r, theirs(a, b));
+            assert_int_equal(r, i == j);
+            ones += (unsigned)r;
+        }
+    }
+    assert_int_equal(ones, bits);
+    uint64_t seed = UINT64_C(0x6f746173756b65);
+    unsigned agree_one = 0, agree_zero = 0;
+    for (unsigned n = 0; n < 20000; n++) {
+        for (unsigned w = 0; w < NDPI_NUM_FDS_BITS; w++) {
+            uint32_t wa = (uint32_t)next_bits(&seed), wb = (uint32_t)next_bits(&seed);
+            if (n & 1) {
+                /* Sparse: a word in four keeps one of four bits; masks often share none. */
+                wa = wa % 4 == 0 ? 1u << (wa >> 8) % 4 : 0;
+                wb = wb % 4 == 0 ? 1u << (wb >> 8) % 4 : 0;
+            }
+            a.fds_bits[w] = wa;
+            b.fds_bits[w] = wb;
+        }
+        int r = ours(a, b);
+        assert_int_equal(r, theirs(a, b));
+        if (r)
+            agree_one++;
+        else
+            agree_zero++;
+    }
+    /* Both answers were exercised. */
+    assert_true(agree_one > 100);
+    assert_true(agree_zero > 100);
+}
+
+/* libndpi's own calls reach the sensor's definition: the symbol resolves to it. */
+static void test_bitmask_compare_interposed(void **state)
+{
+    (void)state;
+    void *bound = dlsym(RTLD_DEFAULT, "NDPI_BITMASK_COMPARE");
+    assert_non_null(bound);
+    assert_ptr_equal(bound, (void *)NDPI_BITMASK_COMPARE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_and_unknown),
         cmocka_unit_test(test_unknown_cache_window),
         cmocka_unit_test(test_unknown_cache_needs_payload),
+        cmocka_unit_test(test_bitmask_compare_as_ndpi),
+        cmocka_unit_test(test_bitmask_compare_interposed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
