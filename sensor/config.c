@@ -26,7 +26,7 @@ void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
     cfg->ndpi_max_packets = 4;       /* as ot_labeler_conf_defaults() */
     cfg->ndpi_parsed_flows = false;
     cfg->ndpi_tls_flows = false;
-    cfg->ndpi_unknown_s = 60; /* as ot_labeler_conf_defaults() */
+    cfg->ndpi_unknown_s = 300; /* as ot_labeler_conf_defaults() */
     cfg->log_level = OT_LOG_INFO;
     cfg->event_types = OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
     ot_decode_config_defaults(&cfg->decode);

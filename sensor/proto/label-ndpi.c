@@ -129,7 +129,7 @@ void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
     c->max_packets = 4;
     c->parsed_flows = false;
     c->tls_flows = false;
-    c->unknown_us = 60 * UINT64_C(1000000);
+    c->unknown_us = 300 * UINT64_C(1000000);
 }
 
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)

@@ -25,7 +25,7 @@
  *   - no new flow of a service nDPI could not name lately: once nDPI has
  *     seen payload of a flow and named nothing, new flows with the same
  *     client, server, server port and IP protocol skip it for `unknown_us`
- *     (ndpi.unknown-seconds, default 60) from that verdict, and have no
+ *     (ndpi.unknown-seconds, default 300) from that verdict, and have no
  *     label.  Flows nDPI ends up calling unknown are most of its cost (a
  *     third of it unknown UDP alone: games, scans, private protocols), and
  *     they come in runs between the same two ends.  The first flow after the
@@ -88,7 +88,7 @@ struct ot_labeler_conf {
 
 struct ot_labeler;
 
-/* Defaults: 4 packets, parsed flows (TLS too) left to the parsers, unknown services 60 s. */
+/* Defaults: 4 packets, parsed flows (TLS too) left to the parsers, unknown services 300 s. */
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c /* OUT */);
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out /* OUT */);
 void ot_labeler_free(struct ot_labeler *l);

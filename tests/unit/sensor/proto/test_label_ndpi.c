@@ -119,7 +119,7 @@ static struct ot_labeler *labeler(uint64_t unknown_us)
 {
     struct ot_labeler_conf c;
     ot_labeler_conf_defaults(&c);
-    assert_int_equal(c.unknown_us, 60 * SEC);
+    assert_int_equal(c.unknown_us, 300 * SEC);
     c.unknown_us = unknown_us;
     struct ot_labeler *l = NULL;
     assert_int_equal(ot_labeler_new(&c, &l), OT_OK);
