@@ -417,6 +417,9 @@ void ot_labeler_packet(struct ot_labeler *l, struct ot_flow *f, int dir, const s
         h->len = p->l3_caplen > sizeof(h->l3) ? (uint32_t)sizeof(h->l3) : p->l3_caplen;
         memcpy(h->l3, p->l3, h->len);
         h->ts_us = p->ts_us;
+        /* inspect() looks the service up at the next packet: have its slot in cache by then. */
+        if (!f->ndpi && l->unknown)
+            __builtin_prefetch(unknown_slot(l, f));
         return;
     }
     if (l->held && !f->parser && p->ip_proto == 6 && p->payload_len == 0 && hold_handshake(l, f, p))
