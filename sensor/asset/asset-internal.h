@@ -74,6 +74,7 @@ struct ot_assets {
     uint32_t ih_mask;
     uint32_t evictable;   /* entries not seen in this run */
     uint32_t pending_n;   /* entries with an event to write (first one, or changes) */
+    uint32_t pending_lo;  /* no entry below this index is pending (a[] order is event order) */
     uint64_t next_due_us; /* no pending event may go out before (0 = none scheduled) */
 
     struct asset_pending pend[PENDING_MAX];

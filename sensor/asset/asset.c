@@ -605,8 +605,11 @@ static void settle(struct ot_assets *as, uint32_t idx, uint64_t ts, unsigned ch)
             as->st.changes_merged++; /* waits for the rate limit */
         x->dirty |= (uint8_t)ch;
     }
-    if (!was && is_pending(x))
+    if (!was && is_pending(x)) {
         as->pending_n++;
+        if (idx < as->pending_lo)
+            as->pending_lo = idx;
+    }
     uint64_t due = due_of(as, x);
     if (!x->announced) {
         if (ts >= due)
@@ -818,21 +821,33 @@ void ot_assets_dhcp(struct ot_assets *as, const uint8_t mac[6], const char *host
 /* ---- life cycle ------------------------------------------------------- */
 
 /* Write the pending events whose time has come. */
+/*
+ * Write the pending events that are due, in table order, and schedule the
+ * rest.  The scan starts at pending_lo and ends at the last pending entry:
+ * once a second in packet time, it must not walk a table of thousands of
+ * assets when a few recent ones wait.
+ */
 static void due_events(struct ot_assets *as, uint64_t now)
 {
     as->next_due_us = 0;
-    for (uint32_t i = 0; i < as->n && as->pending_n; i++) {
+    uint32_t left = as->pending_n, lo = as->n;
+    for (uint32_t i = as->pending_lo; i < as->n && left; i++) {
         struct asset *x = &as->a[i];
         if (!is_pending(x))
             continue;
+        left--;
         uint64_t due = due_of(as, x);
-        if (now < due)
+        if (now < due) {
             schedule(as, due);
-        else if (!x->announced)
+            if (lo == as->n)
+                lo = i;
+        } else if (!x->announced) {
             announce(as, x, now);
-        else
+        } else {
             emit(as, x, now, "changed");
+        }
     }
+    as->pending_lo = lo;
 }
 
 void ot_assets_tick(struct ot_assets *as, uint64_t now_us)

@@ -17,6 +17,7 @@
 
 static const uint8_t mac_a[6] = {0x00, 0x11, 0x32, 0x17, 0x49, 0xf0};
 static const uint8_t mac_b[6] = {0x00, 0x25, 0x90, 0x34, 0xee, 0x54};
+static const uint8_t mac_c[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0c}; /* locally administered */
 static const uint8_t mac_r[6] = {0x00, 0x0d, 0xb9, 0x11, 0x22, 0x33}; /* the router */
 
 static void test_home_only(void **unused)
@@ -576,6 +577,47 @@ static void test_growth(void **unused)
     rig_close(&r);
 }
 
+/*
+ * Pending events go out in table order when due, and an entry low in the
+ * table that becomes pending after later ones were written is still found
+ * (the scan starts at the lowest pending entry, not where the last one ended).
+ */
+static void test_due_order(void **unused)
+{
+    struct rig r;
+    rig_conf(&r);
+    rig_open(&r);
+    rig_seen(&r, mac_a, "192.168.1.10", T0);
+    rig_seen(&r, mac_b, "192.168.1.11", T0 + 1 * SEC);
+    rig_seen(&r, mac_c, "192.168.1.12", T0 + 2 * SEC);
+    ot_assets_tick(r.as, T0 + OT_ASSET_FIRST_DELAY_S * SEC); /* a's "seen" only */
+    json_t *ev = rig_events(&r);
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
+    ot_assets_tick(r.as, T0 + (OT_ASSET_FIRST_DELAY_S + 2) * SEC); /* b's, then c's */
+    ev = rig_events(&r);
+    assert_int_equal(json_array_size(ev), 3);
+    /* Table order: a, b, c. */
+    assert_string_equal(ev_str(json_array_get(ev, 0), "mac"), "00:11:32:17:49:f0");
+    assert_string_equal(ev_str(json_array_get(ev, 1), "mac"), "00:25:90:34:ee:54");
+    assert_string_equal(ev_str(json_array_get(ev, 2), "mac"), "02:00:00:00:00:0c");
+    json_decref(ev);
+    /* a (the first entry) changes inside its rate limit: pending again, written when due. */
+    rig_seen(&r, mac_a, "fd00::10", T0 + 10 * SEC);
+    ot_assets_tick(r.as, T0 + 30 * SEC);
+    ev = rig_events(&r);
+    assert_int_equal(json_array_size(ev), 3);
+    json_decref(ev);
+    ot_assets_tick(r.as, T0 + (OT_ASSET_FIRST_DELAY_S + 60) * SEC);
+    ev = rig_events(&r);
+    assert_int_equal(json_array_size(ev), 4);
+    json_t *e = json_array_get(ev, 3);
+    assert_string_equal(ev_str(e, "reason"), "changed");
+    assert_string_equal(ev_str(e, "mac"), "00:11:32:17:49:f0");
+    json_decref(ev);
+    rig_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,7 +627,7 @@ int main(void)
         cmocka_unit_test(test_flapping),     cmocka_unit_test(test_refresh),
         cmocka_unit_test(test_dhcp_pending), cmocka_unit_test(test_name_attribution),
         cmocka_unit_test(test_vendor),       cmocka_unit_test(test_conf),
-        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_growth),       cmocka_unit_test(test_due_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
