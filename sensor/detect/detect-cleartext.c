@@ -1,11 +1,12 @@
 /*
  * cleartext-credentials: a reusable password crossed the wire readable.
  *
- * The login parsers (FTP, Telnet, POP3, IMAP, SMTP) observe every attempt
- * with password_in_clear; the HTTP parser observes requests that carry
- * "Authorization: Basic".  Anyone on the path could have read the password,
- * whether or not the login succeeded, so every such attempt counts; repeats
- * between the same two hosts merge into one alert (detect.h).
+ * The login parsers (FTP, Telnet, POP3, IMAP, SMTP, IRC, rexec/rlogin/rsh)
+ * observe every attempt with password_in_clear; the HTTP parser observes
+ * requests that carry "Authorization: Basic".  Anyone on the path could have
+ * read the password, whether or not the login succeeded, so every such
+ * attempt counts; repeats between the same two hosts merge into one alert
+ * (detect.h).
  */
 #include <string.h>
 #include <strings.h>
@@ -26,14 +27,16 @@ static const struct ot_signature sigs[] = {
     {8104006, "Password sent in clear text with HTTP Basic authentication", 2, MITRE},
     {8104007, "Login attempt over a clear-text protocol (user name sent, no password seen)", 3,
      MITRE},
+    {8104008, "Password sent in clear text over rexec or rlogin", 2, MITRE},
+    {8104009, "Password sent in clear text over IRC", 2, MITRE},
 };
 
 static const struct {
     const char *proto;
     const struct ot_signature *sig;
 } by_proto[] = {
-    {"ftp", &sigs[0]},  {"telnet", &sigs[1]}, {"pop3", &sigs[2]},
-    {"imap", &sigs[3]}, {"smtp", &sigs[4]},   {"http", &sigs[5]},
+    {"ftp", &sigs[0]},  {"telnet", &sigs[1]}, {"pop3", &sigs[2]}, {"imap", &sigs[3]},
+    {"smtp", &sigs[4]}, {"http", &sigs[5]},   {"rsh", &sigs[7]},  {"irc", &sigs[8]},
 };
 
 static const struct ot_signature *sig_for(const char *proto)
@@ -60,6 +63,8 @@ static void observe(struct ot_detect *d, void *state, const struct ot_flow *f,
     if (o->kind == OT_OBS_LOGIN && o->u.login.user.len && !is_anonymous(o->u.login.user)) {
         proto = o->u.login.proto;
         sig = o->u.login.password_in_clear ? sig_for(proto) : &sigs[6];
+        if (!sig)
+            return; /* a protocol without a signature of its own */
         user = o->u.login.user;
         result = o->u.login.result == OT_OBS_LOGIN_SUCCESS   ? "success"
                  : o->u.login.result == OT_OBS_LOGIN_FAILURE ? "failure"
@@ -85,7 +90,8 @@ static void observe(struct ot_detect *d, void *state, const struct ot_flow *f,
 const struct ot_detector ot_detector_cleartext = {
     .name = "cleartext",
     .family = "cleartext-credentials",
-    .summary = "a password crossed the network in clear text (FTP, Telnet, POP3, IMAP, SMTP, HTTP Basic)",
+    .summary = "a password crossed the network in clear text (FTP, Telnet, POP3, IMAP, SMTP, IRC, "
+               "rexec/rlogin, HTTP Basic)",
     .sigs = sigs,
     .n_sigs = sizeof(sigs) / sizeof(sigs[0]),
     .observe = observe,

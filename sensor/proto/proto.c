@@ -38,7 +38,8 @@ static const char *const app_names[OT_APP__COUNT] = {
     [OT_APP_HTTP] = "http",       [OT_APP_SSH] = "ssh",   [OT_APP_DHCP] = "dhcp",
     [OT_APP_SMB] = "smb",         [OT_APP_RDP] = "rdp",   [OT_APP_FTP] = "ftp",
     [OT_APP_TELNET] = "telnet",   [OT_APP_POP3] = "pop3", [OT_APP_IMAP] = "imap",
-    [OT_APP_SMTP] = "smtp",       [OT_APP_QUIC] = "quic",
+    [OT_APP_SMTP] = "smtp",       [OT_APP_QUIC] = "quic", [OT_APP_IRC] = "irc",
+    [OT_APP_RSH] = "rsh",
 };
 
 const char *ot_app_proto_name(enum ot_app_proto id)

@@ -44,13 +44,15 @@ enum ot_app_proto {
     OT_APP_IMAP,
     OT_APP_SMTP,
     OT_APP_QUIC,
+    OT_APP_IRC,
+    OT_APP_RSH, /* BSD r-services: rexec, rlogin, rsh */
     OT_APP__COUNT
 };
 
 enum ot_probe_result {
-    OT_PROBE_NO = 0,   /* not this protocol */
-    OT_PROBE_YES,      /* this protocol */
-    OT_PROBE_MORE,     /* cannot tell yet: ask again with more data */
+    OT_PROBE_NO = 0, /* not this protocol */
+    OT_PROBE_YES,    /* this protocol */
+    OT_PROBE_MORE,   /* cannot tell yet: ask again with more data */
 };
 
 /* The protocols a parser accepts (bit mask). */
@@ -59,8 +61,8 @@ enum ot_probe_result {
 
 /* What a parser may use while it runs. */
 struct ot_proto_ctx {
-    struct ot_eve *eve;        /* where events go */
-    uint64_t ts_us;            /* time of the packet that delivered this data */
+    struct ot_eve *eve; /* where events go */
+    uint64_t ts_us;     /* time of the packet that delivered this data */
     const struct ot_proto_conf *conf;
     const struct ot_obs_sink *sink; /* detection stage, or NULL */
 };
@@ -77,15 +79,15 @@ static inline void ot_proto_observe(const struct ot_proto_ctx *ctx, const struct
 
 /* Options for the parsers (sensor config). */
 struct ot_proto_conf {
-    uint32_t max_buffer;       /* bytes a parser may hold per direction (default 64 KiB) */
-    uint64_t max_memory;       /* bytes all parsers' buffers may hold together (default 64 MiB) */
-    bool http_log_headers;     /* reserved */
+    uint32_t max_buffer;   /* bytes a parser may hold per direction (default 64 KiB) */
+    uint64_t max_memory;   /* bytes all parsers' buffers may hold together (default 64 MiB) */
+    bool http_log_headers; /* reserved */
 };
 
 struct ot_proto_parser {
     enum ot_app_proto id;
-    const char *name;          /* app_proto value and event_type */
-    uint8_t transports;        /* OT_PROTO_TCP | OT_PROTO_UDP */
+    const char *name;   /* app_proto value and event_type */
+    uint8_t transports; /* OT_PROTO_TCP | OT_PROTO_UDP */
     size_t state_size;
     /* Is this flow speaking the protocol? `data` is the first payload in direction `dir`. */
     enum ot_probe_result (*probe)(const struct ot_flow *f, int dir, const uint8_t *data,

@@ -78,7 +78,8 @@ const struct ot_triage_corr *ot_triage_corr_login_rule(void)
     return NULL;
 }
 
-static const char *const login_protocols[] = {"ftp", "telnet", "pop3", "imap", "smtp"};
+static const char *const login_protocols[] = {"ftp",  "telnet", "pop3", "imap",
+                                              "smtp", "irc",    "rsh"};
 
 /* src/dest/timestamp of an event into the caller's buffers; false when any is missing. */
 static bool endpoints(const json_t *ev, char *src, char *dest, int64_t *ts)
