@@ -26,12 +26,13 @@ extern const struct ot_proto_parser ot_proto_imap;
 extern const struct ot_proto_parser ot_proto_smtp;
 extern const struct ot_proto_parser ot_proto_quic;
 extern const struct ot_proto_parser ot_proto_rsh;
+extern const struct ot_proto_parser ot_proto_irc;
 
 /* Probe order matters only where two probes could both say yes: specific first. */
 const struct ot_proto_parser *const ot_proto_parsers[] = {
-    &ot_proto_tls,  &ot_proto_http, &ot_proto_ssh,  &ot_proto_smb,    &ot_proto_rdp,
-    &ot_proto_quic, &ot_proto_dns,  &ot_proto_dhcp, &ot_proto_ftp,    &ot_proto_smtp,
-    &ot_proto_pop3, &ot_proto_imap, &ot_proto_rsh,  &ot_proto_telnet, NULL,
+    &ot_proto_tls, &ot_proto_http, &ot_proto_ssh,    &ot_proto_smb,  &ot_proto_rdp,  &ot_proto_quic,
+    &ot_proto_dns, &ot_proto_dhcp, &ot_proto_ftp,    &ot_proto_smtp, &ot_proto_pop3, &ot_proto_imap,
+    &ot_proto_rsh, &ot_proto_irc,  &ot_proto_telnet, NULL,
 };
 
 static const char *const app_names[OT_APP__COUNT] = {
