@@ -259,6 +259,11 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
         if (!nl && len < GREETING_WAIT)
             return OT_PROBE_MORE;
         size_t ll = nl ? (size_t)(nl - data) : len;
+        /* IRC clients also send "USER foo" (one argument) then "NICK foo". */
+        if (nl && ot_bytes_istarts(nl + 1, len - (size_t)(nl + 1 - data), "NICK "))
+            return OT_PROBE_NO;
+        if (f->srv_port >= 6660 && f->srv_port <= 6669)
+            return OT_PROBE_NO; /* IRC's ports: its USER, not FTP's */
         while (ll > 5 && (data[ll - 1] == '\r' || data[ll - 1] == ' '))
             ll--;
         return memchr(data + 5, ' ', ll - 5) ? OT_PROBE_NO : OT_PROBE_YES;

@@ -32,7 +32,6 @@ static void check_login(json_t *o, const char *user, bool clear, const char *res
     assert_true(json_is_false(json_object_get(o, "starttls")));
 }
 
-
 static const struct step normal[] = {
     S("220 ProFTPD 1.3.5 Server (Debian) [::ffff:10.0.0.2]\r\n"),
     C("USER bob\r\n"),
@@ -379,6 +378,10 @@ static void test_probe(void **unused)
     assert_int_equal(PROBE(21, 0, "GET / HTTP/1.1\r\n"), OT_PROBE_NO);
     assert_int_equal(PROBE(443, 0, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc"), OT_PROBE_NO);
     assert_int_equal(PROBE(21, 1, "221 bye\r\n"), OT_PROBE_NO);
+    /* IRC clients send a one-word USER too: followed by NICK, or on IRC's ports, not FTP. */
+    assert_int_equal(PROBE(8000, 0, "USER foo\nNICK foo\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(6667, 0, "USER foo\r\n"), OT_PROBE_NO);
+    assert_int_equal(PROBE(8000, 0, "USER foo\nPASS x\n"), OT_PROBE_YES);
 }
 
 static void test_smtp_not_claimed(void **unused)
