@@ -394,6 +394,42 @@ void ot_login_event_end(struct ot_proto_ctx *ctx)
     ot_eve_end(ctx->eve);
 }
 
+/* ---- verdict words ---- */
+
+/* "Last failed login" is what some systems print after a successful one. */
+static const char *const ok_words[] = {"last login", "last successful login", "last failed login",
+                                       "welcome"};
+static const char *const bad_words[] = {"incorrect",      "invalid",      "fail",
+                                        "denied",         "bad password", "password error",
+                                        "not authorized", "unauthorized", "rejected"};
+#define VERDICT_WORD_MAX 24 /* longer than the longest word above */
+
+static bool has_word(const uint8_t *p, size_t n, const char *const *words, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++)
+        if (ot_line_icontains(p, n, words[i]))
+            return true;
+    return false;
+}
+
+void ot_login_verdict_words(const uint8_t *prev, size_t prev_len, const uint8_t *p, size_t n,
+                            bool *ok, bool *bad)
+{
+    uint8_t seam[2 * VERDICT_WORD_MAX];
+    size_t a = prev_len < VERDICT_WORD_MAX ? prev_len : VERDICT_WORD_MAX;
+    size_t b = n < VERDICT_WORD_MAX ? n : VERDICT_WORD_MAX;
+    if (a)
+        memcpy(seam, prev + prev_len - a, a);
+    if (b)
+        memcpy(seam + a, p, b);
+    if (!*ok && (has_word(p, n, ok_words, OT_ARRAY_SIZE(ok_words)) ||
+                 has_word(seam, a + b, ok_words, OT_ARRAY_SIZE(ok_words))))
+        *ok = true;
+    if (!*bad && (has_word(p, n, bad_words, OT_ARRAY_SIZE(bad_words)) ||
+                  has_word(seam, a + b, bad_words, OT_ARRAY_SIZE(bad_words))))
+        *bad = true;
+}
+
 /* ---- SASL ---- */
 
 struct mech_name {

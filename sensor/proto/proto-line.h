@@ -154,6 +154,17 @@ struct ot_jw *ot_login_event_begin(struct ot_proto_ctx *ctx, const struct ot_flo
                                    enum ot_login_result result, const struct ot_login_session *s);
 void ot_login_event_end(struct ot_proto_ctx *ctx);
 
+/*
+ * Verdict words in a server's terminal text after a login (Telnet, rlogin):
+ * "Last login" or "Welcome" say success; "incorrect", "denied", "invalid"
+ * and the like, failure.  Looks in the new text p[0..n) and across its seam
+ * with the text before it (the end of prev[0..prev_len), the parser's
+ * window), so a word cut between segments is found.  Sets *ok and *bad,
+ * never clears them.
+ */
+void ot_login_verdict_words(const uint8_t *prev, size_t prev_len, const uint8_t *p, size_t n,
+                            bool *ok, bool *bad);
+
 /* ---- SASL (RFC 4422) as carried by SMTP AUTH, POP3 AUTH, IMAP AUTHENTICATE ---- */
 
 enum ot_sasl_mech {

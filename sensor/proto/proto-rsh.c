@@ -41,7 +41,6 @@
 #define FIELD_MAX   1024       /* a user, password or terminal field longer than this: not ours */
 #define CMD_MAX     (1u << 17) /* a command longer than this (128 KiB): not ours */
 #define WIN_MAX     160        /* rlogin: recent server text searched for prompts and verdicts */
-#define WORD_MAX    24         /* longest verdict word, with room to spare */
 
 /* Probe: user names longer than this, or a handshake this long still unfinished. */
 #define PROBE_NAME_MAX 64
@@ -251,34 +250,10 @@ static int handshake(struct rsh_state *st, const uint8_t **data, size_t *len)
 
 /* ---- rlogin after the acknowledgement: terminal text ---- */
 
-/* "Last failed login" is what some systems print after a successful one. */
-static const char *const ok_words[] = {"last login", "last successful login", "last failed login",
-                                       "welcome"};
-static const char *const bad_words[] = {"incorrect",      "invalid",      "fail",
-                                        "denied",         "bad password", "password error",
-                                        "not authorized", "unauthorized", "rejected"};
-
-static bool has_word(const uint8_t *p, size_t n, const char *const *words, size_t nw)
-{
-    for (size_t i = 0; i < nw; i++)
-        if (ot_line_icontains(p, n, words[i]))
-            return true;
-    return false;
-}
-
-/* Verdict words in new server text, and across the seam with what came before. */
+/* Verdict words in new server text (proto-line.h). */
 static void note_words(struct rsh_state *st, const uint8_t *p, size_t n)
 {
-    uint8_t seam[2 * WORD_MAX];
-    size_t a = OT_MIN((size_t)st->win_len, (size_t)WORD_MAX), b = OT_MIN(n, (size_t)WORD_MAX);
-    memcpy(seam, st->win + st->win_len - a, a);
-    memcpy(seam + a, p, b);
-    if (!st->saw_ok && (has_word(p, n, ok_words, OT_ARRAY_SIZE(ok_words)) ||
-                        has_word(seam, a + b, ok_words, OT_ARRAY_SIZE(ok_words))))
-        st->saw_ok = true;
-    if (!st->saw_bad && (has_word(p, n, bad_words, OT_ARRAY_SIZE(bad_words)) ||
-                         has_word(seam, a + b, bad_words, OT_ARRAY_SIZE(bad_words))))
-        st->saw_bad = true;
+    ot_login_verdict_words(st->win, st->win_len, p, n, &st->saw_ok, &st->saw_bad);
 }
 
 static void server_text(struct rsh_state *st, const uint8_t *p, size_t n)

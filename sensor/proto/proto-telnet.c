@@ -163,41 +163,12 @@ static void client_byte(struct telnet_state *st, uint8_t c)
 static const char *const login_prompts[] = {
     "login:", "username:", "user name:", "user:", "userid:", "login name:"};
 static const char *const pass_prompts[] = {"password:", "passwd:", "passcode:"};
-/* "Last failed login" is what some systems print after a successful one. */
-static const char *const ok_words[] = {"last login", "last successful login", "last failed login",
-                                       "welcome"};
-static const char *const bad_words[] = {"incorrect",      "invalid",      "fail",
-                                        "denied",         "bad password", "password error",
-                                        "not authorized", "unauthorized", "rejected"};
-
-static bool has_word(const uint8_t *p, size_t n, const char *const *words, size_t nw)
-{
-    for (size_t i = 0; i < nw; i++)
-        if (ot_line_icontains(p, n, words[i]))
-            return true;
-    return false;
-}
-
-/*
- * Verdict words in a run of server text, and across its start (the words
- * are short: WORD_MAX bytes either side of the seam cover them).  They only
- * accumulate until the next decision.
- */
-#define WORD_MAX 24
+/* Verdict words in a run of server text (proto-line.h); they accumulate until the next decision. */
 static void note_words(struct telnet_state *st, const uint8_t *p, size_t n)
 {
     if (st->phase != P_RESULT && st->phase != P_WAIT_PASS)
         return;
-    uint8_t seam[2 * WORD_MAX];
-    size_t a = OT_MIN((size_t)st->win_len, (size_t)WORD_MAX), b = OT_MIN(n, (size_t)WORD_MAX);
-    memcpy(seam, st->win + st->win_len - a, a);
-    memcpy(seam + a, p, b);
-    if (!st->saw_ok && (has_word(p, n, ok_words, OT_ARRAY_SIZE(ok_words)) ||
-                        has_word(seam, a + b, ok_words, OT_ARRAY_SIZE(ok_words))))
-        st->saw_ok = true;
-    if (!st->saw_bad && (has_word(p, n, bad_words, OT_ARRAY_SIZE(bad_words)) ||
-                         has_word(seam, a + b, bad_words, OT_ARRAY_SIZE(bad_words))))
-        st->saw_bad = true;
+    ot_login_verdict_words(st->win, st->win_len, p, n, &st->saw_ok, &st->saw_bad);
 }
 
 /* Server text: the banner (first non-empty line) and the window. */

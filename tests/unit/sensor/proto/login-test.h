@@ -138,4 +138,29 @@ static void check_splits(const struct step *st, size_t n, uint16_t port)
     run_free(&whole);
 }
 
+/*
+ * One login-protocol event object: its type, user ("*": any, NULL: none),
+ * auth_method (NULL: none), password_in_clear and login_result, and the
+ * starttls flag present.
+ */
+static inline void check_login_ev(json_t *o, const char *type, const char *user, const char *method,
+                                  bool clear, const char *result)
+{
+    assert_string_equal(str(o, "type"), type);
+    if (user && strcmp(user, "*") == 0)
+        assert_non_null(str(o, "user"));
+    else if (user)
+        assert_string_equal(str(o, "user"), user);
+    else
+        assert_null(json_object_get(o, "user"));
+    if (method)
+        assert_string_equal(str(o, "auth_method"), method);
+    else
+        assert_null(json_object_get(o, "auth_method"));
+    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
+    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
+    assert_string_equal(str(o, "login_result"), result);
+    assert_true(json_is_boolean(json_object_get(o, "starttls")));
+}
+
 #endif

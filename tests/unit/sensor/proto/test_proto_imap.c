@@ -20,26 +20,6 @@ extern const struct ot_proto_parser ot_proto_imap;
 
 #include "login-test.h"
 
-static void check_ev(json_t *o, const char *type, const char *user, const char *method, bool clear,
-                     const char *result)
-{
-    assert_string_equal(str(o, "type"), type);
-    if (user && strcmp(user, "*") == 0)
-        assert_non_null(str(o, "user"));
-    else if (user)
-        assert_string_equal(str(o, "user"), user);
-    else
-        assert_null(json_object_get(o, "user"));
-    if (method)
-        assert_string_equal(str(o, "auth_method"), method);
-    else
-        assert_null(json_object_get(o, "auth_method"));
-    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
-    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
-    assert_string_equal(str(o, "login_result"), result);
-    assert_true(json_is_boolean(json_object_get(o, "starttls")));
-}
-
 static const struct step normal[] = {
     S("* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR STARTTLS AUTH=PLAIN] Dovecot ready.\r\n"),
     C("a001 CAPABILITY\r\n"),
@@ -66,7 +46,7 @@ static void test_normal(void **unused)
     assert_string_equal(json_string_value(json_object_get(ev, "app_proto")), "imap");
     assert_string_equal(json_string_value(json_object_get(ev, "src_ip")), "10.0.0.1");
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "bob", "login", true, "success");
+    check_login_ev(o, "login", "bob", "login", true, "success");
     assert_int_equal(json_integer_value(json_object_get(o, "attempt")), 1);
     assert_true(json_is_false(json_object_get(o, "starttls")));
     assert_string_equal(
@@ -105,10 +85,10 @@ static void test_literals_and_quoting(void **unused)
     run(&r, literals, OT_ARRAY_SIZE(literals), 143, 0, 0, 0);
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 4);
-    check_ev(ev_obj(r.events, 0), "login", "alice", "login", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "ca\"rol", "login", true, "failure");
-    check_ev(ev_obj(r.events, 2), "login", NULL, "login", false, "failure");
-    check_ev(ev_obj(r.events, 3), "login", "bob", "login", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "alice", "login", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "ca\"rol", "login", true, "failure");
+    check_login_ev(ev_obj(r.events, 2), "login", NULL, "login", false, "failure");
+    check_login_ev(ev_obj(r.events, 3), "login", "bob", "login", true, "success");
     assert_null(strstr(r.raw, "secret"));
     run_free(&r);
     check_splits(literals, OT_ARRAY_SIZE(literals), 143);
@@ -136,9 +116,9 @@ static void test_authenticate(void **unused)
     struct run r;
     run(&r, sasl, OT_ARRAY_SIZE(sasl), 143, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 3);
-    check_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "bob", "sasl-plain", true, "failure");
-    check_ev(ev_obj(r.events, 2), "login", "alice", "sasl-login", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "bob", "sasl-plain", true, "failure");
+    check_login_ev(ev_obj(r.events, 2), "login", "alice", "sasl-login", true, "success");
     run_free(&r);
     check_splits(sasl, OT_ARRAY_SIZE(sasl), 143);
 }
@@ -158,7 +138,7 @@ static void test_starttls(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "starttls", NULL, NULL, false, "unknown");
+    check_login_ev(o, "starttls", NULL, NULL, false, "unknown");
     assert_true(json_is_true(json_object_get(o, "starttls")));
     run_free(&r);
     check_splits(st, OT_ARRAY_SIZE(st), 143);
@@ -181,8 +161,8 @@ static void test_tags_and_append(void **unused)
     struct run r;
     run(&r, st, OT_ARRAY_SIZE(st), 143, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 2);
-    check_ev(ev_obj(r.events, 0), "login", "u", "login", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "u2", "login", true, "unknown");
+    check_login_ev(ev_obj(r.events, 0), "login", "u", "login", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "u2", "login", true, "unknown");
     run_free(&r);
     check_splits(st, OT_ARRAY_SIZE(st), 143);
 }
@@ -269,9 +249,9 @@ static void test_limits(void **unused)
         assert_int_equal(r.errors, 0);
         assert_int_equal(json_array_size(r.events), 2);
         json_t *o = ev_obj(r.events, 0);
-        check_ev(o, "login", "*", "login", true, "failure");
+        check_login_ev(o, "login", "*", "login", true, "failure");
         assert_int_equal(strlen(str(o, "user")), 128);
-        check_ev(ev_obj(r.events, 1), "login", "u", "login", false, "unknown");
+        check_login_ev(ev_obj(r.events, 1), "login", "u", "login", false, "unknown");
         run_free(&r);
     }
 }
@@ -294,7 +274,7 @@ static void test_gap(void **unused)
     ot_harness_finish(&h);
     json_t *evs = ot_harness_events(&h, "imap");
     assert_int_equal(json_array_size(evs), 1);
-    check_ev(ev_obj(evs, 0), "login", "dan", "login", true, "failure");
+    check_login_ev(ev_obj(evs, 0), "login", "dan", "login", true, "failure");
     json_decref(evs);
     ot_harness_cleanup(&h);
 }

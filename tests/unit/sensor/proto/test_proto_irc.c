@@ -21,26 +21,6 @@ extern const struct ot_proto_parser ot_proto_irc;
 
 #include "login-test.h"
 
-static void check_ev(json_t *o, const char *type, const char *user, const char *method, bool clear,
-                     const char *result)
-{
-    assert_string_equal(str(o, "type"), type);
-    if (user && strcmp(user, "*") == 0)
-        assert_non_null(str(o, "user"));
-    else if (user)
-        assert_string_equal(str(o, "user"), user);
-    else
-        assert_null(json_object_get(o, "user"));
-    if (method)
-        assert_string_equal(str(o, "auth_method"), method);
-    else
-        assert_null(json_object_get(o, "auth_method"));
-    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
-    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
-    assert_string_equal(str(o, "login_result"), result);
-    assert_true(json_is_boolean(json_object_get(o, "starttls")));
-}
-
 static int attempt(json_t *o)
 {
     return (int)json_integer_value(json_object_get(o, "attempt"));
@@ -90,14 +70,14 @@ static void test_register_no_pass(void **unused)
     assert_string_equal(json_string_value(json_object_get(ev, "app_proto")), "irc");
     assert_string_equal(json_string_value(json_object_get(ev, "src_ip")), "10.0.0.1");
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "bob", "nick", false, "success");
+    check_login_ev(o, "login", "bob", "nick", false, "success");
     assert_int_equal(attempt(o), 1);
     assert_string_equal(str(o, "nick"), "bobby");
     assert_string_equal(str(o, "realname"), "Bob the Builder");
     assert_string_equal(str(o, "server_banner"),
                         ":irc.example.net NOTICE * :*** Looking up your hostname...");
     o = ev_obj(r.events, 1);
-    check_ev(o, "channels", NULL, NULL, false, "unknown");
+    check_login_ev(o, "channels", NULL, NULL, false, "unknown");
     assert_string_equal(str(o, "nick"), "bobby");
     json_t *ch = json_object_get(o, "channels");
     assert_int_equal(json_array_size(ch), 1);
@@ -123,7 +103,7 @@ static void test_register_pass(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "al", "pass", true, "success");
+    check_login_ev(o, "login", "al", "pass", true, "success");
     assert_string_equal(str(o, "nick"), "alice_");
     assert_string_equal(str(o, "realname"), "Alice A.");
     assert_null(strstr(r.raw, "s3cr3t"));
@@ -141,7 +121,7 @@ static void test_register_failures(void **unused)
     struct run r;
     run(&r, bad_pass, OT_ARRAY_SIZE(bad_pass), 6667, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "eve", "pass", true, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "eve", "pass", true, "failure");
     assert_null(strstr(r.raw, "wrong"));
     run_free(&r);
     check_splits(bad_pass, OT_ARRAY_SIZE(bad_pass), 6667);
@@ -153,14 +133,14 @@ static void test_register_failures(void **unused)
     };
     run(&r, klined, OT_ARRAY_SIZE(klined), 6667, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "m", "nick", false, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "m", "nick", false, "failure");
     run_free(&r);
 
     /* No verdict: the flow ends after USER (written, unknown). */
     static const struct step open[] = {C("NICK nv\r\nUSER nv 0 * :x\r\n")};
     run(&r, open, OT_ARRAY_SIZE(open), 6667, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "nv", "nick", false, "unknown");
+    check_login_ev(ev_obj(r.events, 0), "login", "nv", "nick", false, "unknown");
     run_free(&r);
 }
 
@@ -184,7 +164,7 @@ static void test_cap_pass_nick(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 2);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "the_user", "pass", true, "success");
+    check_login_ev(o, "login", "the_user", "pass", true, "success");
     assert_null(json_object_get(o, "realname"));
     assert_null(strstr(r.raw, "oauth:abc"));
     assert_int_equal(count_type(r.events, "channels"), 1);
@@ -223,14 +203,14 @@ static void test_sasl(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 3);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "alice", "sasl-plain", true, "failure");
+    check_login_ev(o, "login", "alice", "sasl-plain", true, "failure");
     assert_int_equal(attempt(o), 2);
     assert_null(json_object_get(o, "realname"));
     o = ev_obj(r.events, 1);
-    check_ev(o, "login", "bob", "sasl-plain", true, "success");
+    check_login_ev(o, "login", "bob", "sasl-plain", true, "success");
     assert_int_equal(attempt(o), 3);
     o = ev_obj(r.events, 2);
-    check_ev(o, "login", "bob", "nick", false, "success");
+    check_login_ev(o, "login", "bob", "nick", false, "success");
     assert_int_equal(attempt(o), 1);
     assert_string_equal(str(o, "realname"), "Bob");
     assert_null(strstr(r.raw, "s3cr3t"));
@@ -267,9 +247,9 @@ static void test_sasl_abort_and_long(void **unused)
     run(&r, st, OT_ARRAY_SIZE(st), 6667, 0, 0, 0);
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 3);
-    check_ev(ev_obj(r.events, 0), "login", NULL, "sasl-external", false, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "longuser", "sasl-plain", true, "failure");
-    check_ev(ev_obj(r.events, 2), "login", "c", "nick", false, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", NULL, "sasl-external", false, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "longuser", "sasl-plain", true, "failure");
+    check_login_ev(ev_obj(r.events, 2), "login", "c", "nick", false, "success");
     run_free(&r);
 }
 
@@ -313,16 +293,16 @@ static void test_nickserv_oper(void **unused)
     assert_int_equal(json_array_size(r.events), 9);
     /* Written at their verdicts; those without one when the flow ends, oldest first. */
     static const int order[] = {1, 2, 3, 4, 6, 7, 8, 5, 9};
-    check_ev(ev_obj(r.events, 0), "login", "carol", "nick", false, "success");
-    check_ev(ev_obj(r.events, 1), "login", "carol", "nickserv", true, "failure");
-    check_ev(ev_obj(r.events, 2), "login", "carolacct", "nickserv", true, "success");
-    check_ev(ev_obj(r.events, 3), "login", "carol", "nickserv", true, "success");
-    check_ev(ev_obj(r.events, 4), "login", "carol", "oper", true, "failure");
-    check_ev(ev_obj(r.events, 5), "login", "carol", "oper", true, "success");
-    check_ev(ev_obj(r.events, 6), "login", "nobody", "oper", true, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "carol", "nick", false, "success");
+    check_login_ev(ev_obj(r.events, 1), "login", "carol", "nickserv", true, "failure");
+    check_login_ev(ev_obj(r.events, 2), "login", "carolacct", "nickserv", true, "success");
+    check_login_ev(ev_obj(r.events, 3), "login", "carol", "nickserv", true, "success");
+    check_login_ev(ev_obj(r.events, 4), "login", "carol", "oper", true, "failure");
+    check_login_ev(ev_obj(r.events, 5), "login", "carol", "oper", true, "success");
+    check_login_ev(ev_obj(r.events, 6), "login", "nobody", "oper", true, "failure");
     /* no verdict (INFO's answer is none): x is the account, y the password */
-    check_ev(ev_obj(r.events, 7), "login", "x", "nickserv", true, "unknown");
-    check_ev(ev_obj(r.events, 8), "login", "lastone", "oper", true, "unknown");
+    check_login_ev(ev_obj(r.events, 7), "login", "x", "nickserv", true, "unknown");
+    check_login_ev(ev_obj(r.events, 8), "login", "lastone", "oper", true, "unknown");
     for (size_t i = 0; i < 9; i++) {
         json_t *o = ev_obj(r.events, i);
         assert_int_equal(attempt(o), order[i]);
@@ -358,12 +338,12 @@ static void test_prefix_tags_case(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 2);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "dave", "pass", true, "success");
+    check_login_ev(o, "login", "dave", "pass", true, "success");
     assert_string_equal(str(o, "realname"), "*");
     assert_string_equal(str(o, "nick"), "dave");
     assert_string_equal(str(o, "server_banner"), ":ircd1.local NOTICE * :*** Could not resolve");
     o = ev_obj(r.events, 1);
-    check_ev(o, "channels", NULL, NULL, false, "unknown");
+    check_login_ev(o, "channels", NULL, NULL, false, "unknown");
     assert_string_equal(str(o, "nick"), "david");
     json_t *ch = json_object_get(o, "channels");
     assert_int_equal(json_array_size(ch), 3);
@@ -426,7 +406,7 @@ static void test_starttls(void **unused)
         const char *t = json_string_value(json_object_get(ev, "event_type"));
         if (strcmp(t, "irc") == 0) {
             json_t *o = json_object_get(ev, "irc");
-            check_ev(o, "starttls", NULL, NULL, false, "unknown");
+            check_login_ev(o, "starttls", NULL, NULL, false, "unknown");
             assert_true(json_is_true(json_object_get(o, "starttls")));
             found++;
         }
@@ -444,7 +424,7 @@ static void test_starttls(void **unused)
     run(&r, refused, OT_ARRAY_SIZE(refused), 6667, 0, 0, 0);
     assert_int_equal(r.app, OT_APP_IRC);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "n", "pass", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "n", "pass", true, "success");
     run_free(&r);
 }
 
@@ -475,7 +455,7 @@ static void test_not_irc(void **unused)
     run(&r, st, OT_ARRAY_SIZE(st), 6667, 0, 0, 0);
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "late", "pass", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "late", "pass", true, "success");
     run_free(&r);
     /* A few junk server lines, then IRC again: the count starts over. */
     static const struct step few[] = {
@@ -486,7 +466,7 @@ static void test_not_irc(void **unused)
     run(&r, few, OT_ARRAY_SIZE(few), 6667, 0, 0, 0);
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "k", "nick", false, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "k", "nick", false, "success");
     run_free(&r);
 }
 
@@ -542,7 +522,7 @@ static void test_limits(void **unused)
         assert_int_equal(r.errors, 0);
         assert_int_equal(json_array_size(r.events), 1);
         json_t *o = ev_obj(r.events, 0);
-        check_ev(o, "login", "*", "pass", true, "success");
+        check_login_ev(o, "login", "*", "pass", true, "success");
         assert_int_equal(strlen(str(o, "user")), pass == 2 ? 59 : 128);
         assert_string_equal(str(o, "nick"), "x"); /* the server's word (001) wins */
         if (pass == 2)
@@ -564,7 +544,7 @@ static void test_nick_bound(void **unused)
     run(&r, st, OT_ARRAY_SIZE(st), 6667, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 1);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "u", "nick", false, "unknown");
+    check_login_ev(o, "login", "u", "nick", false, "unknown");
     assert_int_equal(strlen(str(o, "nick")), 64);
     run_free(&r);
 }
@@ -589,9 +569,9 @@ static void test_post_login_bound(void **unused)
     run(&r, st, OT_ARRAY_SIZE(st), 6667, 0, 0, 0);
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 3);
-    check_ev(ev_obj(r.events, 0), "login", "b", "nick", false, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "b", "nick", false, "success");
     /* written when the parser stopped, before the NOTICE */
-    check_ev(ev_obj(r.events, 1), "login", "b", "nickserv", true, "unknown");
+    check_login_ev(ev_obj(r.events, 1), "login", "b", "nickserv", true, "unknown");
     json_t *ch = json_object_get(ev_obj(r.events, 2), "channels");
     assert_int_equal(json_array_size(ch), 1);
     assert_string_equal(json_string_value(json_array_get(ch, 0)), "#seen");
@@ -602,8 +582,8 @@ static void test_post_login_bound(void **unused)
     run(&r, st, OT_ARRAY_SIZE(st), 6667, 0, 0, 0);
     assert_int_equal(count_type(r.events, "login"), 3);
     assert_int_equal(count_type(r.events, "channels"), 1);
-    check_ev(ev_obj(r.events, 1), "login", "b", "nickserv", true, "unknown"); /* "seen" */
-    check_ev(ev_obj(r.events, 2), "login", "b", "nickserv", true, "success"); /* "unseen" */
+    check_login_ev(ev_obj(r.events, 1), "login", "b", "nickserv", true, "unknown"); /* "seen" */
+    check_login_ev(ev_obj(r.events, 2), "login", "b", "nickserv", true, "success"); /* "unseen" */
     run_free(&r);
 
     /* 128 KiB of server lines stop it too. */
@@ -623,7 +603,7 @@ static void test_post_login_bound(void **unused)
         run(&r, big, OT_ARRAY_SIZE(big), 6667, piece ? 1000 : 0, 0, 0);
         assert_int_equal(r.errors, 0);
         assert_int_equal(json_array_size(r.events), 2);
-        check_ev(ev_obj(r.events, 1), "login", "b", "nickserv", true, "unknown");
+        check_login_ev(ev_obj(r.events, 1), "login", "b", "nickserv", true, "unknown");
         run_free(&r);
     }
 }
@@ -643,8 +623,8 @@ static void test_gap(void **unused)
     ot_harness_finish(&h);
     json_t *evs = ot_harness_events(&h, "irc");
     assert_int_equal(json_array_size(evs), 2);
-    check_ev(ev_obj(evs, 0), "login", "g", "nick", false, "success");
-    check_ev(ev_obj(evs, 1), "login", "g", "nickserv", true, "unknown");
+    check_login_ev(ev_obj(evs, 0), "login", "g", "nick", false, "success");
+    check_login_ev(ev_obj(evs, 1), "login", "g", "nickserv", true, "unknown");
     json_decref(evs);
     ot_harness_cleanup(&h);
 }

@@ -19,26 +19,6 @@ extern const struct ot_proto_parser ot_proto_pop3;
 
 #include "login-test.h"
 
-static void check_ev(json_t *o, const char *type, const char *user, const char *method, bool clear,
-                     const char *result)
-{
-    assert_string_equal(str(o, "type"), type);
-    if (user && strcmp(user, "*") == 0)
-        assert_non_null(str(o, "user"));
-    else if (user)
-        assert_string_equal(str(o, "user"), user);
-    else
-        assert_null(json_object_get(o, "user"));
-    if (method)
-        assert_string_equal(str(o, "auth_method"), method);
-    else
-        assert_null(json_object_get(o, "auth_method"));
-    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
-    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
-    assert_string_equal(str(o, "login_result"), result);
-    assert_true(json_is_boolean(json_object_get(o, "starttls")));
-}
-
 static const struct step normal[] = {
     S("+OK Dovecot (Debian) ready.\r\n"),
     C("CAPA\r\n"),
@@ -71,7 +51,7 @@ static void test_normal(void **unused)
     assert_string_equal(json_string_value(json_object_get(ev, "app_proto")), "pop3");
     assert_string_equal(json_string_value(json_object_get(ev, "src_ip")), "10.0.0.1");
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "bob", "user", true, "success");
+    check_login_ev(o, "login", "bob", "user", true, "success");
     assert_int_equal(json_integer_value(json_object_get(o, "attempt")), 1);
     assert_true(json_is_false(json_object_get(o, "starttls")));
     assert_string_equal(str(o, "server_banner"), "+OK Dovecot (Debian) ready.");
@@ -105,10 +85,10 @@ static void test_bruteforce_apop(void **unused)
     struct run r;
     run(&r, brute, OT_ARRAY_SIZE(brute), 110, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 4);
-    check_ev(ev_obj(r.events, 0), "login", "admin", "user", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "nosuch", "user", false, "failure");
-    check_ev(ev_obj(r.events, 2), "login", "mrose", "apop", false, "failure");
-    check_ev(ev_obj(r.events, 3), "login", "admin", "user", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "admin", "user", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "nosuch", "user", false, "failure");
+    check_login_ev(ev_obj(r.events, 2), "login", "mrose", "apop", false, "failure");
+    check_login_ev(ev_obj(r.events, 3), "login", "admin", "user", true, "success");
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(json_integer_value(json_object_get(ev_obj(r.events, i), "attempt")),
                          i + 1);
@@ -139,8 +119,8 @@ static void test_sasl(void **unused)
     run(&r, sasl, OT_ARRAY_SIZE(sasl), 110, 0, 0, 0);
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 2);
-    check_ev(ev_obj(r.events, 0), "login", "alice", "sasl-login", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "bob", "sasl-plain", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "alice", "sasl-login", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "bob", "sasl-plain", true, "success");
     assert_null(strstr(r.raw, "s3cr3t"));
     run_free(&r);
     check_splits(sasl, OT_ARRAY_SIZE(sasl), 110);
@@ -160,8 +140,8 @@ static void test_sasl_ir_and_cancel(void **unused)
     struct run r;
     run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 2);
-    check_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", NULL, "sasl-cram-md5", false, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", NULL, "sasl-cram-md5", false, "failure");
     run_free(&r);
 }
 
@@ -179,7 +159,7 @@ static void test_stls(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "starttls", NULL, NULL, false, "unknown");
+    check_login_ev(o, "starttls", NULL, NULL, false, "unknown");
     assert_true(json_is_true(json_object_get(o, "starttls")));
     run_free(&r);
     check_splits(st, OT_ARRAY_SIZE(st), 110);
@@ -194,7 +174,7 @@ static void test_stls_refused_then_login(void **unused)
     struct run r;
     run(&r, st, OT_ARRAY_SIZE(st), 110, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "u", "user", true, "unknown");
+    check_login_ev(ev_obj(r.events, 0), "login", "u", "user", true, "unknown");
     run_free(&r);
 }
 
@@ -267,7 +247,7 @@ static void test_limits(void **unused)
         assert_int_equal(r.errors, 0);
         assert_int_equal(json_array_size(r.events), 1);
         json_t *o = ev_obj(r.events, 0);
-        check_ev(o, "login", "*", "user", true, "success");
+        check_login_ev(o, "login", "*", "user", true, "success");
         assert_int_equal(strlen(str(o, "user")), pass == 2 ? 27 : 128);
         run_free(&r);
     }
@@ -293,7 +273,7 @@ static void test_gap(void **unused)
     ot_harness_finish(&h);
     json_t *evs = ot_harness_events(&h, "pop3");
     assert_int_equal(json_array_size(evs), 1);
-    check_ev(ev_obj(evs, 0), "login", "carl", "user", true, "failure");
+    check_login_ev(ev_obj(evs, 0), "login", "carl", "user", true, "failure");
     json_decref(evs);
     ot_harness_cleanup(&h);
 }
