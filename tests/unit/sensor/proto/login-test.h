@@ -163,4 +163,27 @@ static inline void check_login_ev(json_t *o, const char *type, const char *user,
     assert_true(json_is_boolean(json_object_get(o, "starttls")));
 }
 
+/* Bytes in the session st[0..n). */
+static inline size_t steps_len(const struct step *st, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += st[i].n;
+    return len;
+}
+
+/* The session st[0..n) cut after its first `cut` bytes, into out (room for n steps); its steps. */
+static inline size_t steps_prefix(const struct step *st, size_t n, size_t cut, struct step *out)
+{
+    size_t acc = 0, k = 0;
+    for (size_t i = 0; i < n && acc < cut; i++) {
+        out[k] = st[i];
+        if (acc + out[k].n > cut)
+            out[k].n = cut - acc;
+        acc += out[k].n;
+        k++;
+    }
+    return k;
+}
+
 #endif

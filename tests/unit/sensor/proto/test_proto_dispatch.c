@@ -160,7 +160,7 @@ static void test_starttls_hands_over_to_tls(void **state)
     struct ot_harness h;
     assert_int_equal(ot_harness_init(&h, "192.168.1.2", 40000, "192.0.2.25", 25, 6, true), 0);
     static const char *const script[][2] = {
-        {"1", "220 mail.example.com ESMTP\r\n"}, {"0", "EHLO pc\r\n"},
+        {"1", "220 mail.example.com ESMTP\r\n"},           {"0", "EHLO pc\r\n"},
         {"1", "250-mail.example.com\r\n250 STARTTLS\r\n"}, {"0", "STARTTLS\r\n"},
         {"1", "220 2.0.0 Ready to start TLS\r\n"},
     };
@@ -206,9 +206,12 @@ static void test_no_hand_over_without_starttls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_first_segment), cmocka_unit_test(test_both_sides_held),
-        cmocka_unit_test(test_gives_up),            cmocka_unit_test(test_gap_while_probing),
-        cmocka_unit_test(test_end_while_probing),   cmocka_unit_test(test_protocol_after_unknown_bytes),
+        cmocka_unit_test(test_split_first_segment),
+        cmocka_unit_test(test_both_sides_held),
+        cmocka_unit_test(test_gives_up),
+        cmocka_unit_test(test_gap_while_probing),
+        cmocka_unit_test(test_end_while_probing),
+        cmocka_unit_test(test_protocol_after_unknown_bytes),
         cmocka_unit_test(test_starttls_hands_over_to_tls),
         cmocka_unit_test(test_no_hand_over_without_starttls),
     };

@@ -201,22 +201,10 @@ static void test_not_imap(void **unused)
 
 static void test_truncated(void **unused)
 {
-    char all[2048];
-    size_t n = 0;
-    for (size_t i = 0; i < OT_ARRAY_SIZE(literals); i++) {
-        memcpy(all + n, literals[i].s, literals[i].n);
-        n += literals[i].n;
-    }
+    size_t n = steps_len(literals, OT_ARRAY_SIZE(literals));
     for (size_t cut = 1; cut < n; cut++) {
-        size_t acc = 0, k = 0;
         struct step st[OT_ARRAY_SIZE(literals)];
-        for (size_t i = 0; i < OT_ARRAY_SIZE(literals) && acc < cut; i++) {
-            st[k] = literals[i];
-            if (acc + st[k].n > cut)
-                st[k].n = cut - acc;
-            acc += st[k].n;
-            k++;
-        }
+        size_t k = steps_prefix(literals, OT_ARRAY_SIZE(literals), cut, st);
         struct run r;
         run(&r, st, k, 143, 0, 0, 0);
         assert_true(json_array_size(r.events) <= 4);

@@ -472,22 +472,10 @@ static void test_not_irc(void **unused)
 
 static void test_truncated(void **unused)
 {
-    char all[4096];
-    size_t n = 0;
-    for (size_t i = 0; i < OT_ARRAY_SIZE(services); i++) {
-        memcpy(all + n, services[i].s, services[i].n);
-        n += services[i].n;
-    }
+    size_t n = steps_len(services, OT_ARRAY_SIZE(services));
     for (size_t cut = 1; cut < n; cut++) {
-        size_t acc = 0, k = 0;
         struct step st[OT_ARRAY_SIZE(services)];
-        for (size_t i = 0; i < OT_ARRAY_SIZE(services) && acc < cut; i++) {
-            st[k] = services[i];
-            if (acc + st[k].n > cut)
-                st[k].n = cut - acc;
-            acc += st[k].n;
-            k++;
-        }
+        size_t k = steps_prefix(services, OT_ARRAY_SIZE(services), cut, st);
         struct run r;
         run(&r, st, k, 6667, 0, 0, 0);
         assert_true(json_array_size(r.events) <= 9);

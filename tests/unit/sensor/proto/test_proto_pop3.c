@@ -198,22 +198,10 @@ static void test_not_pop3(void **unused)
 
 static void test_truncated(void **unused)
 {
-    char all[2048];
-    size_t n = 0;
-    for (size_t i = 0; i < OT_ARRAY_SIZE(normal); i++) {
-        memcpy(all + n, normal[i].s, normal[i].n);
-        n += normal[i].n;
-    }
+    size_t n = steps_len(normal, OT_ARRAY_SIZE(normal));
     for (size_t cut = 1; cut < n; cut++) {
-        size_t acc = 0, k = 0;
         struct step st[OT_ARRAY_SIZE(normal)];
-        for (size_t i = 0; i < OT_ARRAY_SIZE(normal) && acc < cut; i++) {
-            st[k] = normal[i];
-            if (acc + st[k].n > cut)
-                st[k].n = cut - acc;
-            acc += st[k].n;
-            k++;
-        }
+        size_t k = steps_prefix(normal, OT_ARRAY_SIZE(normal), cut, st);
         struct run r;
         run(&r, st, k, 110, 0, 0, 0);
         assert_true(json_array_size(r.events) <= 1);

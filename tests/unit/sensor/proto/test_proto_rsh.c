@@ -559,19 +559,11 @@ static void test_truncated(void **unused)
         {rlogin_pw_fail, OT_ARRAY_SIZE(rlogin_pw_fail), 513},
     };
     for (size_t s = 0; s < OT_ARRAY_SIZE(sessions); s++) {
-        size_t total = 0;
-        for (size_t i = 0; i < sessions[s].n; i++)
-            total += sessions[s].st[i].n;
+        size_t total = steps_len(sessions[s].st, sessions[s].n);
         for (size_t cut = 1; cut < total; cut++) {
             struct step st[16];
-            size_t acc = 0, k = 0;
-            for (size_t i = 0; i < sessions[s].n && acc < cut; i++) {
-                st[k] = sessions[s].st[i];
-                if (acc + st[k].n > cut)
-                    st[k].n = cut - acc;
-                acc += st[k].n;
-                k++;
-            }
+            assert_true(sessions[s].n <= OT_ARRAY_SIZE(st));
+            size_t k = steps_prefix(sessions[s].st, sessions[s].n, cut, st);
             struct run r;
             run(&r, st, k, sessions[s].port, 0, 0, 0);
             assert_int_equal(r.errors, 0);

@@ -292,22 +292,10 @@ static void test_limits(void **unused)
 
 static void test_truncated(void **unused)
 {
-    char all[4096];
-    size_t n = 0;
-    for (size_t i = 0; i < OT_ARRAY_SIZE(retry); i++) {
-        memcpy(all + n, retry[i].s, retry[i].n);
-        n += retry[i].n;
-    }
+    size_t n = steps_len(retry, OT_ARRAY_SIZE(retry));
     for (size_t cut = 1; cut < n; cut++) {
-        size_t acc = 0, k = 0;
         struct step st[OT_ARRAY_SIZE(retry)];
-        for (size_t i = 0; i < OT_ARRAY_SIZE(retry) && acc < cut; i++) {
-            st[k] = retry[i];
-            if (acc + st[k].n > cut)
-                st[k].n = cut - acc;
-            acc += st[k].n;
-            k++;
-        }
+        size_t k = steps_prefix(retry, OT_ARRAY_SIZE(retry), cut, st);
         struct run r;
         run(&r, st, k, 23, 0, 0, 0);
         assert_true(json_array_size(r.events) <= 2);
