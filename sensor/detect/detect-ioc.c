@@ -166,7 +166,9 @@ static void datagram(struct ot_detect *d, void *state, const struct ot_lost_data
 /* HTTP Host without its port, for the domain match. */
 static struct ot_str host_only(struct ot_str h)
 {
-    if (h.len && h.s[0] == '[')
+    if (!h.len)
+        return h; /* no Host header (HTTP/1.0): s may be NULL */
+    if (h.s[0] == '[')
         return h; /* an IPv6 literal: no domain to match anyway */
     const char *colon = memchr(h.s, ':', h.len);
     if (colon)

@@ -222,6 +222,35 @@ static const struct ot_signature test_sig = {8199999, "test", 3, "T0000"};
 extern const struct ot_detector ot_detector_ioc;
 
 /* The merge key: equal keys merge, ASCII case is folded, and the pieces' boundaries count. */
+/*
+ * HTTP: the Host header without its port is matched; a request without a
+ * Host header (HTTP/1.0) is looked at without one (it used to pass a NULL
+ * host to memchr(), which UBSan reports).
+ */
+static void test_http_host(void **state)
+{
+    struct rig r;
+    rig_open(&r);
+    struct ot_flow f;
+    flow_v4(&f, "192.168.1.5", "192.0.2.80", 80, 6);
+    struct ot_obs o;
+    memset(&o, 0, sizeof(o));
+    o.kind = OT_OBS_HTTP;
+    o.ts_us = T0;
+    o.u.http.uri = ot_str_make("/index.html", 11);
+    ot_detect_observe(r.d, &f, &o); /* no Host */
+    o.u.http.host = ot_str_make("www.bad.example:8080", 20);
+    ot_detect_observe(r.d, &f, &o);
+    o.u.http.host = ot_str_make("notbad.example", 14);
+    ot_detect_observe(r.d, &f, &o);
+    json_t *arr = rig_close(&r);
+    assert_int_equal(json_array_size(arr), 1);
+    json_t *a = by_indicator(arr, "bad.example");
+    assert_non_null(a);
+    assert_string_equal(ev_str(a, "seen"), "www.bad.example"); /* without its port */
+    json_decref(arr);
+}
+
 static void test_alert_key(void **state)
 {
     struct rig r;
@@ -257,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_two_indicators_two_alerts),
         cmocka_unit_test(test_both_ends_listed),
         cmocka_unit_test(test_lost_datagram),
+        cmocka_unit_test(test_http_host),
         cmocka_unit_test(test_alert_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
