@@ -186,4 +186,17 @@ static inline size_t steps_prefix(const struct step *st, size_t n, size_t cut, s
     return k;
 }
 
+/* `parser`'s probe on s[0..n), sent in direction dir of a TCP flow from cli_port to port. */
+static inline enum ot_probe_result login_probe(const struct ot_proto_parser *parser,
+                                               uint16_t cli_port, uint16_t port, int dir,
+                                               const char *s, size_t n)
+{
+    struct ot_flow f;
+    memset(&f, 0, sizeof(f));
+    f.srv_port = port;
+    f.cli_port = cli_port;
+    f.ip_proto = 6;
+    return parser->probe(&f, dir, (const uint8_t *)s, n);
+}
+
 #endif

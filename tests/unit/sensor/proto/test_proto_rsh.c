@@ -658,12 +658,7 @@ static void test_not_claimed(void **unused)
 
 static enum ot_probe_result probe(uint16_t port, int dir, const char *s, size_t n)
 {
-    struct ot_flow f;
-    memset(&f, 0, sizeof(f));
-    f.srv_port = port;
-    f.cli_port = 1023;
-    f.ip_proto = 6;
-    return ot_proto_rsh.probe(&f, dir, (const uint8_t *)s, n);
+    return login_probe(&ot_proto_rsh, 1023, port, dir, s, n);
 }
 #define PROBE(port, dir, lit) probe(port, dir, lit, sizeof(lit) - 1)
 

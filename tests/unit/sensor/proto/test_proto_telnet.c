@@ -329,12 +329,7 @@ static void test_gap(void **unused)
 
 static enum ot_probe_result probe(uint16_t port, int dir, const char *s, size_t n)
 {
-    struct ot_flow f;
-    memset(&f, 0, sizeof(f));
-    f.srv_port = port;
-    f.cli_port = 40000;
-    f.ip_proto = 6;
-    return ot_proto_telnet.probe(&f, dir, (const uint8_t *)s, n);
+    return login_probe(&ot_proto_telnet, 40000, port, dir, s, n);
 }
 #define PROBE(port, dir, lit) probe(port, dir, lit, sizeof(lit) - 1)
 
