@@ -430,6 +430,22 @@ void ot_login_verdict_words(const uint8_t *prev, size_t prev_len, const uint8_t 
         *bad = true;
 }
 
+void ot_login_window_push(uint8_t *win, uint8_t *len, size_t cap, const uint8_t *p, size_t n)
+{
+    if (n >= cap) {
+        memcpy(win, p + n - cap, cap);
+        *len = (uint8_t)cap;
+        return;
+    }
+    if (*len + n > cap) {
+        size_t drop = *len + n - cap;
+        memmove(win, win + drop, *len - drop);
+        *len = (uint8_t)(*len - drop);
+    }
+    memcpy(win + *len, p, n);
+    *len = (uint8_t)(*len + n);
+}
+
 /* ---- SASL ---- */
 
 struct mech_name {

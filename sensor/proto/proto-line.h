@@ -165,6 +165,12 @@ void ot_login_event_end(struct ot_proto_ctx *ctx);
 void ot_login_verdict_words(const uint8_t *prev, size_t prev_len, const uint8_t *p, size_t n,
                             bool *ok, bool *bad);
 
+/*
+ * Keep the last `cap` (at most 255) bytes of a server's text: append
+ * p[0..n) to win[0..*len), dropping the oldest bytes.
+ */
+void ot_login_window_push(uint8_t *win, uint8_t *len, size_t cap, const uint8_t *p, size_t n);
+
 /* ---- SASL (RFC 4422) as carried by SMTP AUTH, POP3 AUTH, IMAP AUTHENTICATE ---- */
 
 enum ot_sasl_mech {

@@ -262,18 +262,7 @@ static void server_text(struct rsh_state *st, const uint8_t *p, size_t n)
         return;
     st->server_new = true;
     note_words(st, p, n);
-    if (n >= WIN_MAX) {
-        memcpy(st->win, p + n - WIN_MAX, WIN_MAX);
-        st->win_len = WIN_MAX;
-        return;
-    }
-    if (st->win_len + n > WIN_MAX) {
-        size_t drop = st->win_len + n - WIN_MAX;
-        memmove(st->win, st->win + drop, st->win_len - drop);
-        st->win_len = (uint8_t)(st->win_len - drop);
-    }
-    memcpy(st->win + st->win_len, p, n);
-    st->win_len = (uint8_t)(st->win_len + n);
+    ot_login_window_push(st->win, &st->win_len, WIN_MAX, p, n);
 }
 
 /* The last line of the text asks for a password ("Password:", "bob's password:"). */

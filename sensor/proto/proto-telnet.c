@@ -190,18 +190,7 @@ static void server_text(struct telnet_state *st, const uint8_t *p, size_t n)
         }
     }
     note_words(st, p, n);
-    if (n >= WIN_MAX) {
-        memcpy(st->win, p + n - WIN_MAX, WIN_MAX);
-        st->win_len = WIN_MAX;
-        return;
-    }
-    if (st->win_len + n > WIN_MAX) {
-        size_t drop = st->win_len + n - WIN_MAX;
-        memmove(st->win, st->win + drop, st->win_len - drop);
-        st->win_len = (uint8_t)(st->win_len - drop);
-    }
-    memcpy(st->win + st->win_len, p, n);
-    st->win_len = (uint8_t)(st->win_len + n);
+    ot_login_window_push(st->win, &st->win_len, WIN_MAX, p, n);
 }
 
 static bool tail_is(const uint8_t *t, size_t tn, const char *const *words, size_t nw)

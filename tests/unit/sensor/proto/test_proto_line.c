@@ -123,12 +123,35 @@ static void test_line_ieq(void **state)
     assert_true(ot_line_ieq((const uint8_t *)"", 0, ""));
 }
 
+/* The server-text window keeps the last `cap` bytes, whatever the sizes of the pieces. */
+static void test_window_push(void **unused)
+{
+    uint8_t win[8];
+    uint8_t len = 0;
+    ot_login_window_push(win, &len, sizeof(win), (const uint8_t *)"abc", 3);
+    assert_int_equal(len, 3);
+    assert_memory_equal(win, "abc", 3);
+    ot_login_window_push(win, &len, sizeof(win), (const uint8_t *)"defgh", 5);
+    assert_int_equal(len, 8);
+    assert_memory_equal(win, "abcdefgh", 8);
+    ot_login_window_push(win, &len, sizeof(win), (const uint8_t *)"XY", 2); /* drops "ab" */
+    assert_int_equal(len, 8);
+    assert_memory_equal(win, "cdefghXY", 8);
+    ot_login_window_push(win, &len, sizeof(win), (const uint8_t *)"0123456789", 10);
+    assert_int_equal(len, 8);
+    assert_memory_equal(win, "23456789", 8);
+    ot_login_window_push(win, &len, sizeof(win), (const uint8_t *)"", 0);
+    assert_int_equal(len, 8);
+    assert_memory_equal(win, "23456789", 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dotend_examples),
         cmocka_unit_test(test_dotend_random),
         cmocka_unit_test(test_line_ieq),
+        cmocka_unit_test(test_window_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
