@@ -1,6 +1,6 @@
 /*
- * Shared by the login-protocol parser tests (FTP, Telnet, POP3, IMAP, SMTP):
- * a session as a list of client/server steps, run through the real
+ * Shared by the login-protocol parser tests (FTP, Telnet, POP3, IMAP, SMTP,
+ * IRC, rsh): a session as a list of client/server steps, run through the real
  * dispatcher and EVE writer whole, in pieces of every size or cut at every
  * byte, with the events summarised for comparison.  The including file
  * defines PROTO (the event type) and APP (its enum ot_app_proto) first.

@@ -23,24 +23,13 @@ extern const struct ot_proto_parser ot_proto_rsh;
 
 #include "login-test.h"
 
-/* The common login fields; user NULL: absent; method NULL: absent. */
+/* The common login fields (user NULL: absent; method NULL: absent), one attempt, the service. */
 static void check_ev(json_t *o, const char *service, const char *user, const char *method,
                      bool clear, const char *result)
 {
-    assert_string_equal(str(o, "type"), "login");
+    check_login_ev(o, "login", user, method, clear, result);
     assert_int_equal(json_integer_value(json_object_get(o, "attempt")), 1);
     assert_string_equal(str(o, "service"), service);
-    if (user)
-        assert_string_equal(str(o, "user"), user);
-    else
-        assert_null(json_object_get(o, "user"));
-    if (method)
-        assert_string_equal(str(o, "auth_method"), method);
-    else
-        assert_null(json_object_get(o, "auth_method"));
-    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
-    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
-    assert_string_equal(str(o, "login_result"), result);
     assert_null(json_object_get(o, "server_banner"));
 }
 

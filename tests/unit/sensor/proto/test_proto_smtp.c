@@ -19,23 +19,6 @@ extern const struct ot_proto_parser ot_proto_smtp;
 
 #include "login-test.h"
 
-static void check_ev(json_t *o, const char *type, const char *user, const char *method, bool clear,
-                     const char *result)
-{
-    assert_string_equal(str(o, "type"), type);
-    if (user)
-        assert_string_equal(str(o, "user"), user);
-    else
-        assert_null(json_object_get(o, "user"));
-    if (method)
-        assert_string_equal(str(o, "auth_method"), method);
-    else
-        assert_null(json_object_get(o, "auth_method"));
-    assert_true(json_is_boolean(json_object_get(o, "password_in_clear")));
-    assert_int_equal(json_is_true(json_object_get(o, "password_in_clear")), clear);
-    assert_string_equal(str(o, "login_result"), result);
-}
-
 /* AUTH PLAIN "\0bob\0s3cr3t" = AGJvYgBzM2NyM3Q= */
 static const struct step normal[] = {
     S("220 mx.example.com ESMTP Postfix (Debian/GNU)\r\n"),
@@ -70,14 +53,14 @@ static void test_normal(void **unused)
     assert_string_equal(json_string_value(json_object_get(ev, "app_proto")), "smtp");
     assert_string_equal(json_string_value(json_object_get(ev, "src_ip")), "10.0.0.1");
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "login", "bob", "sasl-plain", true, "success");
+    check_login_ev(o, "login", "bob", "sasl-plain", true, "success");
     assert_int_equal(json_integer_value(json_object_get(o, "attempt")), 1);
     assert_true(json_is_false(json_object_get(o, "starttls")));
     assert_string_equal(str(o, "server_banner"), "220 mx.example.com ESMTP Postfix (Debian/GNU)");
     assert_string_equal(str(o, "helo"), "client.example.org");
 
     o = ev_obj(r.events, 1);
-    check_ev(o, "mail", "bob", "sasl-plain", true, "success");
+    check_login_ev(o, "mail", "bob", "sasl-plain", true, "success");
     assert_null(json_object_get(o, "attempt"));
     assert_string_equal(str(o, "helo"), "client.example.org");
     assert_string_equal(str(o, "mail_from"), "bob@example.org");
@@ -119,8 +102,8 @@ static void test_auth_login(void **unused)
     struct run r;
     run(&r, login, OT_ARRAY_SIZE(login), 587, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 2);
-    check_ev(ev_obj(r.events, 0), "login", "alice", "sasl-login", true, "failure");
-    check_ev(ev_obj(r.events, 1), "login", "alice", "sasl-login", true, "success");
+    check_login_ev(ev_obj(r.events, 0), "login", "alice", "sasl-login", true, "failure");
+    check_login_ev(ev_obj(r.events, 1), "login", "alice", "sasl-login", true, "success");
     assert_int_equal(json_integer_value(json_object_get(ev_obj(r.events, 1), "attempt")), 2);
     assert_string_equal(str(ev_obj(r.events, 1), "helo"), "[10.0.0.1]");
     run_free(&r);
@@ -146,8 +129,8 @@ static void test_cram_md5_and_cancel(void **unused)
     struct run r;
     run(&r, st, OT_ARRAY_SIZE(st), 25, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 2);
-    check_ev(ev_obj(r.events, 0), "login", "bob", "sasl-cram-md5", false, "success");
-    check_ev(ev_obj(r.events, 1), "login", NULL, "sasl-login", false, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "bob", "sasl-cram-md5", false, "success");
+    check_login_ev(ev_obj(r.events, 1), "login", NULL, "sasl-login", false, "failure");
     run_free(&r);
     check_splits(st, OT_ARRAY_SIZE(st), 25);
 }
@@ -169,8 +152,9 @@ static void test_xoauth2_and_unknown_mech(void **unused)
     struct run r;
     run(&r, st, OT_ARRAY_SIZE(st), 587, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 2);
-    check_ev(ev_obj(r.events, 0), "login", "bob@example.com", "sasl-xoauth2", true, "success");
-    check_ev(ev_obj(r.events, 1), "login", NULL, "sasl-gssapi", false, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "bob@example.com", "sasl-xoauth2", true,
+                   "success");
+    check_login_ev(ev_obj(r.events, 1), "login", NULL, "sasl-gssapi", false, "failure");
     assert_null(strstr(r.raw, "ya29"));
     run_free(&r);
 }
@@ -192,7 +176,7 @@ static void test_starttls(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "starttls", NULL, NULL, false, "unknown");
+    check_login_ev(o, "starttls", NULL, NULL, false, "unknown");
     assert_true(json_is_true(json_object_get(o, "starttls")));
     assert_string_equal(str(o, "helo"), "relay.example.net");
     run_free(&r);
@@ -234,12 +218,12 @@ static void test_pipelining_and_bdat(void **unused)
     assert_int_equal(json_integer_value(json_object_get(a, "rcpt_count")), 0);
     assert_true(json_is_false(json_object_get(a, "complete")));
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "mail", NULL, NULL, false, "unknown");
+    check_login_ev(o, "mail", NULL, NULL, false, "unknown");
     assert_string_equal(str(o, "mail_from"), "a@x");
     assert_int_equal(json_array_size(json_object_get(o, "rcpt_to")), 2);
     assert_true(json_is_true(json_object_get(o, "complete")));
     o = ev_obj(r.events, 1);
-    check_ev(o, "mail", NULL, NULL, false, "unknown");
+    check_login_ev(o, "mail", NULL, NULL, false, "unknown");
     assert_string_equal(str(o, "mail_from"), "");
     assert_true(json_is_true(json_object_get(o, "complete")));
     assert_string_equal(json_string_value(json_array_get(json_object_get(o, "rcpt_to"), 0)),
@@ -263,7 +247,7 @@ static void test_data_rejected(void **unused)
     struct run r;
     run(&r, st, OT_ARRAY_SIZE(st), 25, 0, 0, 0);
     assert_int_equal(json_array_size(r.events), 1);
-    check_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
+    check_login_ev(ev_obj(r.events, 0), "login", "bob", "sasl-plain", true, "failure");
     run_free(&r);
 }
 
@@ -280,7 +264,7 @@ static void test_client_does_not_wait(void **unused)
     assert_int_equal(r.errors, 0);
     assert_int_equal(json_array_size(r.events), 1);
     json_t *o = ev_obj(r.events, 0);
-    check_ev(o, "mail", NULL, NULL, false, "unknown");
+    check_login_ev(o, "mail", NULL, NULL, false, "unknown");
     assert_string_equal(str(o, "helo"), "c.example");
     assert_string_equal(str(o, "mail_from"), "a@x");
     run_free(&r);
@@ -382,8 +366,8 @@ static void test_gap(void **unused)
     ot_harness_finish(&h);
     json_t *evs = ot_harness_events(&h, "smtp");
     assert_int_equal(json_array_size(evs), 2);
-    check_ev(ev_obj(evs, 0), "mail", NULL, NULL, false, "unknown");
-    check_ev(ev_obj(evs, 1), "login", "bob", "sasl-plain", true, "failure");
+    check_login_ev(ev_obj(evs, 0), "mail", NULL, NULL, false, "unknown");
+    check_login_ev(ev_obj(evs, 1), "login", "bob", "sasl-plain", true, "failure");
     json_decref(evs);
     ot_harness_cleanup(&h);
 }
