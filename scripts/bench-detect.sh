@@ -23,6 +23,7 @@
 # BUILD=dir builds and runs from dir instead of build/ (outputs in dir/bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 ./scripts/setup.sh
 B=${BUILD:-build}
 ./scripts/build.sh "$B" >/dev/null
@@ -130,21 +131,10 @@ grep -m1 -E "indicators|error" $B/bench/detect.err >&2 || true
 # after start-up; printed "in S s" in its summary line), best of REPEAT.
 # The bare loop's own read-loop time is its like-for-like figure, taken in
 # the same rounds (it moves with the machine's state from run to run).
-# Each round's own share (bare / sensor, back to back) is kept too: its
-# median moves less with the host's load than the ratio of two best times.
-proc="" bare_loop="" shares=""
-for _ in $(seq "$REPEAT"); do
-    tb=$($B/bench/bench_pcap_loop "$cap" | sed -nE 's/.*seconds=([0-9.]+).*/\1/p')
-    if [ -z "$bare_loop" ] || [ "$(echo "$tb < $bare_loop" | bc -l)" -eq 1 ]; then bare_loop=$tb; fi
-    $B/bin/otasuke-sensor -r "$cap" -o /dev/null --indicators "$ioc" -s events=stats \
-        -s progress=no 2>$B/bench/detect.err >/dev/null
-    t=$(sed -nE 's/.* in ([0-9.]+) s .*/\1/p' $B/bench/detect.err | tail -1)
-    if [ -z "$proc" ] || [ "$(echo "$t < $proc" | bc -l)" -eq 1 ]; then proc=$t; fi
-    shares="$shares $(echo "100 * $tb / $t" | bc -l)"
-done
-read -r share_med share_min share_max <<<"$(echo "$shares" | tr ' ' '\n' | sed '/^$/d' | sort -g |
-    awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR]}')"
-start=$(echo "$sens - $proc" | bc -l)
+# Paired rounds (scripts/bench-lib.sh): best of each, and the per-round shares.
+paired_loops $B/bench/detect.err $B/bin/otasuke-sensor -r "$cap" -o /dev/null --indicators "$ioc" \
+    -s events=stats -s progress=no
+start=$(echo "$sens - $loop" | bc -l)
 
 echo "capture: $cap ($packets packets); indicators: $ioc ($(($(wc -l <"$ioc") - 1)))"
 printf "%-44s %9s %12s %8s %10s\n" "contender" "seconds" "packets/s" "share" "RSS MiB"
@@ -153,8 +143,8 @@ printf "%-44s %9.3f %12.0f %8s %10.1f\n" "bare libpcap loop" "$bare" "$(echo "$p
 printf "%-44s %9.3f %12.0f %6.1f %% %10.1f\n" "sensor, all detectors, 1M indicators" "$sens" \
     "$(echo "$packets / $sens" | bc -l)" "$(echo "100 * $bare / $sens" | bc -l)" \
     "$(echo "$sens_rss / 1024" | bc -l)"
-printf "%-44s %9.3f %12.0f %6.1f %%\n" "  its packet loop (start-up $(printf %.2f "$start") s)" "$proc" \
-    "$(echo "$packets / $proc" | bc -l)" "$(echo "100 * $bare_loop / $proc" | bc -l)"
+printf "%-44s %9.3f %12.0f %6.1f %%\n" "  its packet loop (start-up $(printf %.2f "$start") s)" "$loop" \
+    "$(echo "$packets / $loop" | bc -l)" "$(echo "100 * $bare_loop / $loop" | bc -l)"
 printf "%-44s %9.4f %12.0f\n" "  bare loop's own read loop (same rounds)" "$bare_loop" \
     "$(echo "$packets / $bare_loop" | bc -l)"
 printf "packet loop, round by round (%s rounds): median %.1f %%, range %.1f-%.1f %%\n" \

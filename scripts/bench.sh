@@ -19,6 +19,7 @@
 # compare changes by (it takes about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 ./scripts/setup.sh
 B=${BUILD:-build}
 ./scripts/build.sh "$B" >/dev/null
@@ -74,21 +75,8 @@ row "otasuke-sensor -> /dev/null" "$s" "$r"
 # first packet read to the last event written, so without start-up, i.e.
 # loading nDPI's and the OUI registry's tables, and without teardown).
 # The bare loop's own figure likewise (it prints the time of its read loop).
-# Each round runs the two back to back, and its own share (bare / sensor) is
-# kept too: on a shared host the load drifts between rounds, and the median
-# of the paired shares moves less than the ratio of two best times.
-loop="" bare_loop="" shares=""
-for _ in $(seq "$REPEAT"); do
-    tb=$("$B"/bench/bench_pcap_loop "$cap" | sed -nE 's/.*seconds=([0-9.]+).*/\1/p')
-    if [ -z "$bare_loop" ] || [ "$(echo "$tb < $bare_loop" | bc -l)" -eq 1 ]; then bare_loop=$tb; fi
-    "$B"/bin/otasuke-sensor -r "$cap" -o /dev/null -s progress=no 2>"$B"/bench/sensor.err >/dev/null
-    t=$(sed -nE 's/.* in ([0-9.]+) s .*/\1/p' "$B"/bench/sensor.err | tail -1)
-    if [ -z "$loop" ] || [ "$(echo "$t < $loop" | bc -l)" -eq 1 ]; then loop=$t; fi
-    shares="$shares $(echo "100 * $tb / $t" | bc -l)"
-done
-# median min max of the paired shares
-read -r share_med share_min share_max <<<"$(echo "$shares" | tr ' ' '\n' | sed '/^$/d' | sort -g |
-    awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR]}')"
+# Paired rounds (scripts/bench-lib.sh): best of each, and the per-round shares.
+paired_loops "$B"/bench/sensor.err "$B"/bin/otasuke-sensor -r "$cap" -o /dev/null -s progress=no
 printf "%-34s %10.3f %12.0f %10.1f\n" "  its packet loop (no start-up)" "$loop" \
     "$(echo "$packets / $loop" | bc -l)" "$(echo "$bytes * 8 / $loop / 1000000" | bc -l)"
 printf "%-34s %10.3f %12.0f %10.1f\n" "  bare loop, same measure" "$bare_loop" \
