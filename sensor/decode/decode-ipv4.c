@@ -135,12 +135,8 @@ enum ot_decode_result ot_decode_ipv4(struct ot_decoder *d, struct ot_packet *p, 
         return ot_dec_err(d, OT_DEC_ipv4_bad_options);
 
     p->flags = flags;
-    memcpy(&p->src.u.w[0], data + 12, 4);
-    memcpy(&p->dst.u.w[0], data + 16, 4);
-    p->src.u.w[1] = 0;
-    p->src.u.q[1] = 0;
-    p->dst.u.w[1] = 0;
-    p->dst.u.q[1] = 0;
+    ot_addr_set_v4(&p->src, data + 12);
+    ot_addr_set_v4(&p->dst, data + 16);
     p->ttl = data[8];
     p->ip_len = total;
     p->l3 = data;
