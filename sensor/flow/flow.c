@@ -3,9 +3,14 @@
  *
  * Flows live in one preallocated array and are named by index.  Lookup is one
  * keyed hash of the normalised 5-tuple (struct ot_flow_key) and a walk of a
- * short chain (buckets >= flows, chained through hnext); the stored 32-bit
- * hash is compared before the 48-byte key.  The hash is seeded per table from
- * getrandom(), so traffic cannot be crafted to collide without knowing it.
+ * short chain (buckets >= active flows, chained through hnext); the stored
+ * 32-bit hash is compared before the 48-byte key.  The bucket array starts
+ * small and doubles when the active flows outnumber its buckets, up to one
+ * bucket per flow of the cap: sized for the cap from the start (256 KiB at
+ * the default 65,536 flows) nearly every lookup missed the cache, sized for
+ * the flows actually active (a few thousand on a small firm's link) it stays
+ * in cache.  The hash is seeded per table from getrandom(), so traffic
+ * cannot be crafted to collide without knowing it.
  *
  * Every flow is on exactly one of four LRU lists, one per timeout (new,
  * established TCP, closing/closed TCP, established UDP/ICMP/other), least
@@ -32,9 +37,10 @@
 #include "flow/flow-int.h"
 #include "otasuke/error.h"
 
-#define NONE       UINT32_MAX
-#define MAX_FLOWS  (1u << 30)
-#define FLOW_ALIGN 64 /* a cache line */
+#define NONE        UINT32_MAX
+#define MAX_FLOWS   (1u << 30)
+#define FLOW_ALIGN  64 /* a cache line */
+#define MIN_BUCKETS 1024u
 
 #define PROTO_ICMP   1
 #define PROTO_TCP    6
@@ -59,6 +65,7 @@ struct ot_flow_table {
     struct ot_flow *flows;
     uint32_t *buckets;
     uint32_t mask;
+    uint32_t max_mask;  /* the bucket array grows up to max_mask + 1 buckets */
     uint32_t free_head; /* recycled slots, chained through hnext */
     uint32_t unused;    /* slots [unused, max_flows) were never used */
     uint32_t last;      /* the flow of the previous packet, or NONE */
@@ -376,6 +383,33 @@ static void end_flow(struct ot_flow_table *t, struct ot_flow *f, enum ot_flow_en
     }
 }
 
+/*
+ * Double the bucket array and relink every active flow by its stored hash.
+ * Without memory for it the table keeps the array it has (longer chains,
+ * nothing lost) and stops growing.
+ */
+static void grow_buckets(struct ot_flow_table *t)
+{
+    uint32_t nb = (t->mask + 1) * 2;
+    uint32_t *b = malloc((size_t)nb * sizeof(*b));
+    if (!b) {
+        t->max_mask = t->mask;
+        return;
+    }
+    memset(b, 0xff, (size_t)nb * sizeof(*b));
+    for (uint32_t i = 0; i < t->unused; i++) {
+        struct ot_flow *f = &t->flows[i];
+        if (!f->in_use)
+            continue;
+        f->hnext = b[f->hash & (nb - 1)];
+        b[f->hash & (nb - 1)] = i;
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->mask = nb - 1;
+    t->stats.buckets = nb;
+}
+
 /* Start a flow for the packet; returns its index. */
 static uint32_t flow_new(struct ot_flow_table *t, const struct ot_packet *p,
                          const struct ot_flow_key *k, uint32_t h, bool src_is_b)
@@ -389,6 +423,8 @@ static uint32_t flow_new(struct ot_flow_table *t, const struct ot_packet *p,
     } else {
         idx = t->unused++;
     }
+    if (t->stats.active > t->mask && t->mask < t->max_mask)
+        grow_buckets(t);
     struct ot_flow *f = &t->flows[idx];
     memset(f, 0, sizeof(*f));
     f->key = *k;
@@ -638,9 +674,10 @@ int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_cal
     struct ot_flow_table *t = calloc(1, sizeof(*t));
     if (!t)
         return OT_ENOMEM;
-    uint32_t nb = 16;
-    while (nb < cfg->max_flows)
-        nb <<= 1;
+    uint32_t nmax = 16;
+    while (nmax < cfg->max_flows)
+        nmax <<= 1;
+    uint32_t nb = nmax < MIN_BUCKETS ? nmax : MIN_BUCKETS;
     t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
     /*
      * Cache-line aligned, so each flow's hot fields share a line (flow.h).
@@ -657,6 +694,8 @@ int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_cal
     }
     memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets));
     t->mask = nb - 1;
+    t->max_mask = nmax - 1;
+    t->stats.buckets = nb;
     t->free_head = NONE;
     t->unused = 0;
     t->last = NONE;

@@ -164,6 +164,7 @@ struct ot_flow_stats {
     uint64_t tcp_overlaps;    /* segments partly overlapping data already seen (trimmed) */
     uint64_t tcp_reused;      /* closed TCP flows ended by a new SYN (reason tcp_reuse) */
     uint64_t tcp_ooo_memuse;  /* out-of-order memory held now (payload + per-segment overhead) */
+    uint64_t buckets;         /* hash buckets now (they grow with the active flows) */
 };
 
 struct ot_flow_table; /* opaque */

@@ -260,6 +260,13 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static void count_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now);
+static void count_end_fwd(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason,
+                          uint64_t now)
+{
+    count_end(ctx, f, reason, now);
+}
+
 static void test_flow_id_unique(void **state)
 {
     enum { N = 20000 };
@@ -295,6 +302,66 @@ static void test_flow_id_unique(void **state)
         assert_true(ids[i] != ids[i - 1]);
     ot_flow_table_free(t, T0 + N);
     free(ids);
+}
+
+/*
+ * The bucket array starts small and doubles as flows arrive: every flow must
+ * still be found after each doubling (its second packet joins it instead of
+ * starting a new flow), flows that ended in between must not be relinked,
+ * and the array stops at one bucket per flow of the cap.
+ */
+/* One UDP packet of flow `i` of group `g` (10.g.x.y:1000+(i&7) -> 10.255.0.1:53). */
+static void grow_pkt(struct ot_flow_table *t, unsigned g, unsigned i, uint64_t ts)
+{
+    char ip[32];
+    snprintf(ip, sizeof(ip), "10.%u.%u.%u", g, i >> 8, i & 255);
+    struct ot_packet p = mk_udp(ip, 1000 + (i & 7), "10.255.0.1", 53, NULL, 0, ts);
+    ot_flow_process(t, &p);
+}
+
+static void test_buckets_grow(void **state)
+{
+    struct ot_flow_config cfg;
+    ot_flow_config_defaults(&cfg);
+    cfg.max_flows = 4096;
+    cfg.timeout_new_s = 30;
+    unsigned ends[8] = {0};
+    struct ot_flow_callbacks cb = {.ctx = ends, .on_end = count_end_fwd};
+    struct ot_flow_table *t = NULL;
+    assert_int_equal(ot_flow_table_new(&cfg, &cb, &t), 0);
+    const struct ot_flow_stats *st = ot_flow_table_stats(t);
+    assert_int_equal(st->buckets, 1024);
+    /* 3,000 flows: the array doubles twice on the way. */
+    for (unsigned i = 0; i < 3000; i++) {
+        grow_pkt(t, 1, i, T0 + i);
+        assert_int_equal(st->buckets, i < 1024 ? 1024 : i < 2048 ? 2048 : 4096);
+    }
+    assert_int_equal(st->created, 3000);
+    /* Every one is found again after the doublings. */
+    for (unsigned i = 0; i < 3000; i++)
+        grow_pkt(t, 1, i, T0 + SEC + i);
+    assert_int_equal(st->created, 3000);
+    /* The first 1,000 time out; the others were seen since. */
+    for (unsigned i = 1000; i < 3000; i++)
+        grow_pkt(t, 1, i, T0 + 40 * SEC + i);
+    ot_flow_expire(t, T0 + 40 * SEC + 3000);
+    assert_int_equal(ends[OT_FLOW_END_TIMEOUT], 1000);
+    assert_int_equal(st->active, 2000);
+    /* 2,000 new flows reuse the freed slots; the array is at the cap's size and stays. */
+    for (unsigned i = 0; i < 2000; i++)
+        grow_pkt(t, 2, i, T0 + 41 * SEC + i);
+    assert_int_equal(st->created, 5000);
+    assert_int_equal(st->active, 4000);
+    assert_int_equal(st->buckets, 4096);
+    /* Survivors and newcomers are all found; nothing was evicted. */
+    for (unsigned i = 1000; i < 3000; i++)
+        grow_pkt(t, 1, i, T0 + 42 * SEC + i);
+    for (unsigned i = 0; i < 2000; i++)
+        grow_pkt(t, 2, i, T0 + 43 * SEC + i);
+    assert_int_equal(st->created, 5000);
+    assert_int_equal(st->evicted, 0);
+    ot_flow_table_free(t, T0 + 44 * SEC);
+    assert_int_equal(ends[OT_FLOW_END_SHUTDOWN], 4000);
 }
 
 static void count_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reason, uint64_t now)
@@ -513,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_icmp_echo_one_flow),
         cmocka_unit_test(test_flow_id_unique),
         cmocka_unit_test(test_eviction_at_cap),
+        cmocka_unit_test(test_buckets_grow),
         cmocka_unit_test(test_previous_flow_shortcut),
         cmocka_unit_test(test_on_end_exactly_once),
         cmocka_unit_test(test_callback_order),
