@@ -3,14 +3,19 @@
  */
 #include "detect/slot-table.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+
+#include "core/bigmem.h"
 
 int ot_slot_table_init(struct ot_slot_table *t, size_t n, size_t stride)
 {
     size_t p = OT_SLOT_PROBE;
     while (p < n)
         p <<= 1;
-    t->base = calloc(p, stride);
+    if (stride && p > SIZE_MAX / stride)
+        return -1;
+    t->base = ot_bigmem_alloc(p * stride);
     if (!t->base)
         return -1;
     t->n = p;
@@ -20,7 +25,7 @@ int ot_slot_table_init(struct ot_slot_table *t, size_t n, size_t stride)
 
 void ot_slot_table_free(struct ot_slot_table *t)
 {
-    free(t->base);
+    ot_bigmem_free(t->base, t->n * t->stride);
     t->base = NULL;
     t->n = 0;
 }

@@ -34,12 +34,12 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/bigmem.h"
 #include "flow/flow-int.h"
 #include "otasuke/error.h"
 
 #define NONE        UINT32_MAX
 #define MAX_FLOWS   (1u << 30)
-#define FLOW_ALIGN  64 /* a cache line */
 #define MIN_BUCKETS 1024u
 
 #define PROTO_ICMP   1
@@ -665,6 +665,11 @@ static void noop_end(void *ctx, struct ot_flow *f, enum ot_flow_end_reason reaso
 {
 }
 
+static size_t flows_bytes(uint32_t max_flows)
+{
+    return (size_t)max_flows * sizeof(struct ot_flow);
+}
+
 int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_callbacks *cb,
                       struct ot_flow_table **out)
 {
@@ -680,15 +685,14 @@ int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_cal
     uint32_t nb = nmax < MIN_BUCKETS ? nmax : MIN_BUCKETS;
     t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
     /*
-     * Cache-line aligned, so each flow's hot fields share a line (flow.h).
-     * Not zeroed: flow_new() initialises a slot before its first use, and
-     * pages never used are never touched.
+     * Page-aligned (so cache-line aligned: each flow's hot fields share a
+     * line, flow.h), in huge pages when large (core/bigmem.h).  Pages never
+     * used are never touched: flow_new() takes unused slots in order.
      */
-    size_t fbytes = (size_t)cfg->max_flows * sizeof(*t->flows);
-    t->flows = aligned_alloc(FLOW_ALIGN, (fbytes + FLOW_ALIGN - 1) & ~(size_t)(FLOW_ALIGN - 1));
+    t->flows = ot_bigmem_alloc(flows_bytes(cfg->max_flows));
     if (!t->buckets || !t->flows) {
         free(t->buckets);
-        free(t->flows);
+        ot_bigmem_free(t->flows, flows_bytes(cfg->max_flows));
         free(t);
         return OT_ENOMEM;
     }
@@ -727,6 +731,6 @@ void ot_flow_table_free(struct ot_flow_table *t, uint64_t now_us)
         return;
     ot_flow_flush(t, now_us);
     free(t->buckets);
-    free(t->flows);
+    ot_bigmem_free(t->flows, flows_bytes(t->cfg.max_flows));
     free(t);
 }
