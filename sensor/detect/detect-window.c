@@ -50,9 +50,13 @@ int ot_dwin_init(struct ot_dwin *w, struct ot_detect *d, const struct ot_detecto
     }
     for (uint32_t i = 0; i < w->n_buckets; i++)
         w->buckets[i] = NONE;
-    for (uint32_t i = 0; i < max_entries; i++)
-        w->e[i].hnext = i + 1 < max_entries ? i + 1 : NONE; /* free list through hnext */
-    w->free_head = 0;
+    /*
+     * Entries never used yet come from `unused`, freed ones from a list
+     * through hnext: the entry array (calloc: zero pages the kernel maps on
+     * first touch) is only touched as far as the table has filled.
+     */
+    w->free_head = NONE;
+    w->unused = 0;
     w->lru_head = w->lru_tail = NONE;
     return OT_OK;
 }
@@ -146,16 +150,22 @@ struct ot_dwin_entry *ot_dwin_get(struct ot_dwin *w, const struct ot_dwin_key *k
         touch(w, e, now_us);
         return e;
     }
-    if (w->free_head == NONE) {
-        /* Full: the least recently touched entry makes room, and the bound shows in stats. */
-        ot_dwin_remove(w, &w->e[w->lru_head]);
-        w->evicted++;
-        if (w->d && w->det)
-            ot_detect_count_full(w->d, w->det);
+    uint32_t i;
+    if (w->free_head == NONE && w->unused < w->max) {
+        i = w->unused++;
+        e = &w->e[i];
+    } else {
+        if (w->free_head == NONE) {
+            /* Full: the least recently touched entry makes room, and the bound shows in stats. */
+            ot_dwin_remove(w, &w->e[w->lru_head]);
+            w->evicted++;
+            if (w->d && w->det)
+                ot_detect_count_full(w->d, w->det);
+        }
+        i = w->free_head;
+        e = &w->e[i];
+        w->free_head = e->hnext;
     }
-    uint32_t i = w->free_head;
-    e = &w->e[i];
-    w->free_head = e->hnext;
     memset(e, 0, sizeof(*e));
     e->key = *k;
     e->hash = key_hash(k);

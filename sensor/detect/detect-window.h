@@ -66,6 +66,7 @@ struct ot_dwin {
     struct ot_dwin_item *items; /* max_entries * cap */
     uint32_t *buckets;
     uint32_t n_buckets, max, cap, n, free_head, lru_head, lru_tail;
+    uint32_t unused; /* entries [unused, max) were never used */
     uint32_t window_s;
     uint64_t clock_us; /* newest time the table has seen */
     uint64_t evicted;

@@ -313,6 +313,7 @@ struct ot_detect {
     struct pending *pend;
     uint32_t *buckets;
     uint32_t n_buckets, n_pend, free_head, old_head, old_tail;
+    uint32_t n_used; /* records [n_used, alert_max_pending) were never used */
     uint64_t now_us;
 };
 
@@ -372,9 +373,9 @@ int ot_detect_new(const struct ot_detect_conf *c, struct ot_eve *eve, struct ot_
         goto fail;
     for (uint32_t i = 0; i < d->n_buckets; i++)
         d->buckets[i] = NONE;
-    for (uint32_t i = 0; i < max; i++)
-        d->pend[i].hnext = i + 1 < max ? i + 1 : NONE; /* free list through hnext */
-    d->free_head = 0;
+    /* Never-used records come from n_used, so the array is touched only as far as it fills. */
+    d->free_head = NONE;
+    d->n_used = 0;
     d->old_head = d->old_tail = NONE;
     for (size_t i = 0; i < d->n_det; i++) {
         const struct ot_detector *det = ot_detectors[i];
@@ -417,7 +418,7 @@ void ot_detect_free(struct ot_detect *d)
         free(d->states[i]);
     }
     if (d->pend)
-        for (uint32_t i = 0; i < d->conf.alert_max_pending; i++)
+        for (uint32_t i = 0; i < d->n_used; i++)
             free(d->pend[i].evidence);
     free(d->pend);
     free(d->buckets);
@@ -828,13 +829,18 @@ void ot_detect_alert(struct ot_detect *d, const struct ot_detector *det, const s
             return;
         }
     }
-    if (d->free_head == NONE) {
-        d->st.pending_full++;
-        flush_one(d, d->old_head);
+    uint32_t i;
+    if (d->free_head == NONE && d->n_used < d->conf.alert_max_pending) {
+        i = d->n_used++;
+    } else {
+        if (d->free_head == NONE) {
+            d->st.pending_full++;
+            flush_one(d, d->old_head);
+        }
+        i = d->free_head;
+        d->free_head = d->pend[i].hnext;
     }
-    uint32_t i = d->free_head;
     struct pending *p = &d->pend[i];
-    d->free_head = p->hnext;
     memset(p, 0, sizeof(*p));
     p->sid = a->sig->id;
     p->sig = a->sig;
