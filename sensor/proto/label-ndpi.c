@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "otasuke/error.h"
+#include "proto/label-ndpi-arena.h"
 #include "proto/proto.h"
 
 /*
@@ -129,6 +130,7 @@ struct ot_labeler {
     /* NAME_CACHE_SIZE entries, behind a pointer: users holding a const labeler fill it too. */
     struct label_name *names;
     struct unknown_entry *unknown; /* UNKNOWN_SLOTS entries; NULL when conf.unknown_us is 0 */
+    struct ot_ndpi_arena *arena;   /* the module's start-up allocations (label-ndpi-arena.h) */
 };
 
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
@@ -164,17 +166,22 @@ int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
             goto out_free;
         l->held->f = NULL;
     }
+    l->arena = ot_ndpi_arena_begin();
     l->mod = ndpi_init_detection_module(ndpi_no_prefs);
+    if (l->mod) {
+        NDPI_PROTOCOL_BITMASK all;
+        NDPI_BITMASK_SET_ALL(all);
+        ndpi_set_protocol_detection_bitmask2(l->mod, &all);
+        ndpi_finalize_initialization(l->mod);
+    }
+    ot_ndpi_arena_end_fill(l->arena);
     if (!l->mod)
         goto out_free;
-    NDPI_PROTOCOL_BITMASK all;
-    NDPI_BITMASK_SET_ALL(all);
-    ndpi_set_protocol_detection_bitmask2(l->mod, &all);
-    ndpi_finalize_initialization(l->mod);
     *out = l;
     return OT_OK;
 
 out_free:
+    ot_ndpi_arena_release(l->arena);
     free(l->unknown);
     free(l->held);
     free(l->names);
@@ -187,6 +194,7 @@ void ot_labeler_free(struct ot_labeler *l)
     if (!l)
         return;
     ndpi_exit_detection_module(l->mod);
+    ot_ndpi_arena_release(l->arena);
     free(l->unknown);
     free(l->held);
     free(l->names);
