@@ -452,6 +452,13 @@ static inline bool direct_record(struct ot_capture *c, struct ot_capture_pkt *pk
     record_time(m, r, &sec, &usec);
     c->last_offset = (long)direct_pos(m);
     m->at += 16 + (size_t)caplen;
+    /*
+     * The next record's header and the start of its packet (the link, IP
+     * and transport headers): the kernel's copy into the block does not
+     * leave them in cache, and the decoder will want them after this packet.
+     */
+    __builtin_prefetch(m->buf + m->at);
+    __builtin_prefetch(m->buf + m->at + 64);
     /* As fill_packet() computes it from libpcap's header (time_t and suseconds_t). */
     pkt->data = r + 16;
     pkt->caplen = caplen;
