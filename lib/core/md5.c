@@ -21,7 +21,7 @@
 /* One step: a = b + ((a + f(b,c,d) + X[k] + t) <<< s). */
 #define STEP(f, a, b, c, d, k, s, t) (a = b + ROL(a + f(b, c, d) + x[k] + (t), s))
 
-static void block(uint32_t h[4], const uint8_t *p)
+static void block(uint32_t *h, const uint8_t *p)
 {
     uint32_t x[16];
     for (int i = 0; i < 16; i++)
@@ -104,18 +104,6 @@ static void block(uint32_t h[4], const uint8_t *p)
 void ot_md5(const void *data, size_t len, uint8_t out[OT_MD5_LEN])
 {
     uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-    const uint8_t *p = data;
-    size_t left = len;
-    for (; left >= 64; left -= 64, p += 64)
-        block(h, p);
-    uint8_t tail[128];
-    size_t tl = md_tail(tail, p, left, len, false);
-    for (size_t i = 0; i < tl; i += 64)
-        block(h, tail + i);
-    for (int i = 0; i < 4; i++) {
-        out[4 * i] = (uint8_t)h[i];
-        out[4 * i + 1] = (uint8_t)(h[i] >> 8);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 3] = (uint8_t)(h[i] >> 24);
-    }
+    md_hash(h, data, len, false, block, NULL);
+    md_out(out, h, 4, false);
 }

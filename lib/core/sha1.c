@@ -60,7 +60,7 @@
         R(b, c, d, e, a, (i) + 4);                                                                 \
     } while (0)
 
-static void block(uint32_t h[5], const uint8_t *p)
+static void block(uint32_t *h, const uint8_t *p)
 {
     uint32_t w[16];
     for (int i = 0; i < 16; i++)
@@ -120,7 +120,7 @@ static void block(uint32_t h[5], const uint8_t *p)
     } while (0)
 
 /* `n` blocks with the SHA-NI instructions (Intel's SHA extensions reference flow). */
-__attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t h[5], const uint8_t *p,
+__attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t *h, const uint8_t *p,
                                                                   size_t n)
 {
     const __m128i bswap = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
@@ -160,40 +160,15 @@ __attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t h[5],
 }
 #endif
 
-/* `n` consecutive blocks, with SHA-NI when allowed and present. */
-static void blocks(uint32_t h[5], const uint8_t *p, size_t n, bool ni)
-{
-#ifdef OT_SHA_NI
-    if (ni && have_sha_ni()) {
-        blocks_ni(h, p, n);
-        return;
-    }
-#else
-    (void)ni;
+#ifndef OT_SHA_NI
+#define blocks_ni NULL /* no SHA-NI code on this compiler or processor family */
 #endif
-    for (; n; n--, p += 64)
-        block(h, p);
-}
 
 static void sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN], bool ni)
 {
     uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-    const uint8_t *p = data;
-    size_t left = len;
-    if (left >= 64) {
-        blocks(h, p, left / 64, ni);
-        p += left / 64 * 64;
-        left %= 64;
-    }
-    uint8_t tail[128];
-    size_t tl = md_tail(tail, p, left, len, true);
-    blocks(h, tail, tl / 64, ni);
-    for (int i = 0; i < 5; i++) {
-        out[4 * i] = (uint8_t)(h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)h[i];
-    }
+    md_hash(h, data, len, true, block, ni ? blocks_ni : NULL);
+    md_out(out, h, 5, true);
 }
 
 void ot_sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN])

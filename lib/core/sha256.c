@@ -73,7 +73,7 @@ static const uint32_t K[64] = {
         R(b, c, d, e, f, g, h, a, (i) + 7, y, x);                                                  \
     } while (0)
 
-static void block(uint32_t st[8], const uint8_t *p)
+static void block(uint32_t *st, const uint8_t *p)
 {
     uint32_t w[16];
     for (int i = 0; i < 16; i++)
@@ -101,11 +101,11 @@ static void block(uint32_t st[8], const uint8_t *p)
 #ifdef OT_SHA_NI
 /*
  * Rounds 4g..4g+3 (0 <= g < 16).  m is a ring of four groups of four
- * message words; from g = 4 on, group g replaces group g-4: sha256msg1 adds
- * SSIG0 of the next word, the aligned pair adds W[i-7], sha256msg2 adds SSIG1 of
- * W[i-2].  sha256rnds2 takes C,D,G,H and A,B,E,F and returns the new
- * A,B,E,F, two rounds on, whose old value is then the C,D,G,H: the two
- * states swap names for the second pair of rounds, and back.
+ * message words; from g = 4 on, group g replaces group g-4: sha256msg1
+ * adds SSIG0 of the next word, the aligned pair adds W[i-7], sha256msg2
+ * adds SSIG1 of W[i-2].  sha256rnds2 takes C,D,G,H and A,B,E,F and returns
+ * the new A,B,E,F, two rounds on, whose old value is then the C,D,G,H: the
+ * two states swap names for the second pair of rounds, and back.
  */
 #define NI_ROUNDS(g)                                                                               \
     do {                                                                                           \
@@ -120,7 +120,7 @@ static void block(uint32_t st[8], const uint8_t *p)
     } while (0)
 
 /* `n` blocks with the SHA-NI instructions (Intel's SHA extensions reference flow). */
-__attribute__((target("sha,sse4.1"))) static void blocks_ni(uint32_t st[8], const uint8_t *p,
+__attribute__((target("sha,sse4.1"))) static void blocks_ni(uint32_t *st, const uint8_t *p,
                                                             size_t n)
 {
     /* Byte swap within each 32-bit word: the message words are big-endian. */
@@ -161,42 +161,17 @@ __attribute__((target("sha,sse4.1"))) static void blocks_ni(uint32_t st[8], cons
 }
 #endif
 
-/* `n` consecutive blocks, with SHA-NI when allowed and present. */
-static void blocks(uint32_t st[8], const uint8_t *p, size_t n, bool ni)
-{
-#ifdef OT_SHA_NI
-    if (ni && have_sha_ni()) {
-        blocks_ni(st, p, n);
-        return;
-    }
-#else
-    (void)ni;
+#ifndef OT_SHA_NI
+#define blocks_ni NULL /* no SHA-NI code on this compiler or processor family */
 #endif
-    for (; n; n--, p += 64)
-        block(st, p);
-}
 
 static void sha256(const void *data, size_t len, uint8_t out[OT_SHA256_LEN], bool ni)
 {
     /* Section 5.3.3: the first 32 bits of the square roots of the first 8 primes. */
     uint32_t st[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const uint8_t *p = data;
-    size_t left = len;
-    if (left >= 64) {
-        blocks(st, p, left / 64, ni);
-        p += left / 64 * 64;
-        left %= 64;
-    }
-    uint8_t tail[128];
-    size_t tl = md_tail(tail, p, left, len, true);
-    blocks(st, tail, tl / 64, ni);
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(st[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(st[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(st[i] >> 8);
-        out[4 * i + 3] = (uint8_t)st[i];
-    }
+    md_hash(st, data, len, true, block, ni ? blocks_ni : NULL);
+    md_out(out, st, 8, true);
 }
 
 void ot_sha256(const void *data, size_t len, uint8_t out[OT_SHA256_LEN])
