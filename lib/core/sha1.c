@@ -12,21 +12,9 @@
  */
 #include "core/sha1.h"
 
-#include <stdbool.h>
-#include <string.h>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define OT_SHA1_NI 1
-#include <cpuid.h>
-#include <immintrin.h>
-#endif
+#include "core/digest-impl.h"
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
-
-static inline uint32_t load_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Schedule word i (16 <= i < 80), computed in place in the ring. */
 #define W(i)                                                                                       \
@@ -72,7 +60,7 @@ static inline uint32_t load_be32(const uint8_t *p)
         R(b, c, d, e, a, (i) + 4);                                                                 \
     } while (0)
 
-static void block(uint32_t h[5], const uint8_t *p)
+static void block(uint32_t *h, const uint8_t *p)
 {
     uint32_t w[16];
     for (int i = 0; i < 16; i++)
@@ -105,7 +93,7 @@ static void block(uint32_t h[5], const uint8_t *p)
     h[4] += e;
 }
 
-#ifdef OT_SHA1_NI
+#ifdef OT_SHA_NI
 /* Message words 4g..4g+3 from the previous sixteen (m is a ring of four such groups). */
 #define NI_NEXT(g)                                                                                 \
     m[(g)&3] = _mm_sha1msg2_epu32(                                                                 \
@@ -132,7 +120,7 @@ static void block(uint32_t h[5], const uint8_t *p)
     } while (0)
 
 /* `n` blocks with the SHA-NI instructions (Intel's SHA extensions reference flow). */
-__attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t h[5], const uint8_t *p,
+__attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t *h, const uint8_t *p,
                                                                   size_t n)
 {
     const __m128i bswap = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
@@ -170,66 +158,17 @@ __attribute__((target("sha,ssse3,sse4.1"))) static void blocks_ni(uint32_t h[5],
     _mm_storeu_si128((__m128i *)h, _mm_shuffle_epi32(abcd, 0x1b));
     h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
 }
-
-/*
- * Whether the processor has SHA-NI (and the SSSE3/SSE4.1 the flow needs).
- * Asked of CPUID once and kept: the answer cannot change while we run.
- */
-static bool have_sha_ni(void)
-{
-    static int known = -1; /* -1: not asked yet */
-    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-    if (k < 0) {
-        unsigned a, b, c, d;
-        bool sse = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1);
-        bool sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
-        k = sse && sha;
-        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
-    }
-    return k;
-}
 #endif
 
-/* `n` consecutive blocks, with SHA-NI when allowed and present. */
-static void blocks(uint32_t h[5], const uint8_t *p, size_t n, bool ni)
-{
-#ifdef OT_SHA1_NI
-    if (ni && have_sha_ni()) {
-        blocks_ni(h, p, n);
-        return;
-    }
-#else
-    (void)ni;
+#ifndef OT_SHA_NI
+#define blocks_ni NULL /* no SHA-NI code on this compiler or processor family */
 #endif
-    for (; n; n--, p += 64)
-        block(h, p);
-}
 
 static void sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN], bool ni)
 {
     uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-    const uint8_t *p = data;
-    size_t left = len;
-    if (left >= 64) {
-        blocks(h, p, left / 64, ni);
-        p += left / 64 * 64;
-        left %= 64;
-    }
-    uint8_t tail[128];
-    memset(tail, 0, sizeof(tail));
-    memcpy(tail, p, left);
-    tail[left] = 0x80;
-    size_t tl = left + 1 + 8 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++)
-        tail[tl - 1 - i] = (uint8_t)(bits >> (8 * i));
-    blocks(h, tail, tl / 64, ni);
-    for (int i = 0; i < 5; i++) {
-        out[4 * i] = (uint8_t)(h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)h[i];
-    }
+    md_hash(h, data, len, true, block, ni ? blocks_ni : NULL);
+    md_out(out, h, 5, true);
 }
 
 void ot_sha1(const void *data, size_t len, uint8_t out[OT_SHA1_LEN])

@@ -11,9 +11,9 @@
  * buffered when it spans chunks), then nothing.  One "ssh" event is written
  * when both directions are done, or at close() with whatever was seen.
  */
-#include <openssl/evp.h>
 #include <string.h>
 
+#include "core/md5.h"
 #include "core/util.h"
 #include "otasuke/error.h"
 #include "output/eve.h"
@@ -41,7 +41,7 @@ struct ssh_side {
     /* Pieces of the banner inside line[]. */
     uint16_t ver_len, sw_off, sw_len, com_off, com_len;
     char line[SSH_LINE_MAX];
-    uint8_t md5[16];
+    uint8_t md5[OT_MD5_LEN];
     struct ot_pbuf pkt; /* the KEXINIT packet, only when it spans chunks */
     struct ot_pbuf str; /* the HASSH string */
 };
@@ -209,11 +209,7 @@ static int kexinit_parse(struct ssh_side *s, int dir, const uint8_t *p, size_t n
         if (parts[i]->len && ot_pbuf_append(&s->str, parts[i]->p, parts[i]->len, max) < 0)
             return OT_ELIMIT;
     }
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(s->str.data ? s->str.data : (const uint8_t *)"", s->str.len, s->md5, &mdlen,
-                    EVP_md5(), NULL) ||
-        mdlen != sizeof(s->md5))
-        return OT_EINVAL;
+    ot_md5(s->str.data ? s->str.data : (const uint8_t *)"", s->str.len, s->md5);
     s->hassh = true;
     return 0;
 }

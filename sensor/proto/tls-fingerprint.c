@@ -8,10 +8,11 @@
  */
 #include "proto/tls-fingerprint.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/md5.h"
+#include "core/sha256.h"
 #include "core/util.h"
 #include "otasuke/error.h"
 
@@ -64,42 +65,6 @@ static void put_hex16(char *o, uint16_t v)
     o[3] = hexdig[v & 15];
 }
 
-enum { MD_MD5, MD_SHA256 };
-
-/*
- * The digest implementation, fetched from OpenSSL once and kept: with
- * EVP_md5() or EVP_sha256(), every EVP_Digest() looks the algorithm up in
- * the provider store again (about 2,600 instructions, behind a lock), more
- * than hashing a JA3 string costs.  The fetched object is immutable, like
- * the CPUID answer core/sha1.c keeps; it lives until the process exits.
- * When the fetch fails, the implicit lookup is used (same digests, slower).
- */
-static const EVP_MD *digest(int which)
-{
-    static EVP_MD *fetched[2];
-    EVP_MD *m = __atomic_load_n(&fetched[which], __ATOMIC_ACQUIRE);
-    if (m)
-        return m;
-    m = EVP_MD_fetch(NULL, which == MD_MD5 ? "MD5" : "SHA256", NULL);
-    if (!m)
-        return which == MD_MD5 ? EVP_md5() : EVP_sha256();
-    EVP_MD *expected = NULL;
-    if (!__atomic_compare_exchange_n(&fetched[which], &expected, m, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        EVP_MD_free(m); /* another thread was first */
-        m = expected;
-    }
-    return m;
-}
-
-/* The digest of s into md (EVP_MAX_MD_SIZE bytes), which must be `want` bytes long. */
-static int hash(int which, const char *s, size_t n, unsigned char *md, unsigned int want)
-{
-    unsigned int mdlen = 0;
-    int ok = EVP_Digest(s, n, md, &mdlen, digest(which), NULL) == 1;
-    return ok && mdlen == want ? OT_OK : OT_EIO;
-}
-
 /* The first `bytes` bytes of md as lower-case hex at out (2 * bytes characters). */
 static void put_md_hex(char *out, const unsigned char *md, unsigned bytes)
 {
@@ -109,24 +74,25 @@ static void put_md_hex(char *out, const unsigned char *md, unsigned bytes)
     }
 }
 
-static int md5_hex(const char *s, size_t n, char out[OT_TLS_MD5_HEX_SIZE])
+/*
+ * The hashes are core/md5.c's and core/sha256.c's: through OpenSSL's
+ * EVP_Digest(), the context, dispatch and locking cost several times the
+ * hashing of these few hundred bytes.
+ */
+static void md5_hex(const char *s, size_t n, char out[OT_TLS_MD5_HEX_SIZE])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    if (hash(MD_MD5, s, n, md, 16) != OT_OK)
-        return OT_EIO;
-    put_md_hex(out, md, 16);
-    out[32] = '\0';
-    return OT_OK;
+    uint8_t md[OT_MD5_LEN];
+    ot_md5(s, n, md);
+    put_md_hex(out, md, OT_MD5_LEN);
+    out[2 * OT_MD5_LEN] = '\0';
 }
 
 /* The first 12 lower-case hex characters of SHA-256(s), as JA4 prints them. */
-static int sha256_12(const char *s, size_t n, char out[12])
+static void sha256_12(const char *s, size_t n, char out[12])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    if (hash(MD_SHA256, s, n, md, 32) != OT_OK)
-        return OT_EIO;
+    uint8_t md[OT_SHA256_LEN];
+    ot_sha256(s, n, md);
     put_md_hex(out, md, 6);
-    return OT_OK;
 }
 
 /* Appends the non-GREASE 16-bit values of a list, '-' separated; returns the new end. */
@@ -193,11 +159,7 @@ int ot_tls_ja3(const struct ot_tls_hello *h, char **str, char md5[OT_TLS_MD5_HEX
         o += put_dec(o, h->point_formats[i]);
     }
     *o = '\0';
-    int rc = md5_hex(s, (size_t)(o - s), md5);
-    if (rc != OT_OK) {
-        free(s);
-        return rc;
-    }
+    md5_hex(s, (size_t)(o - s), md5);
     *str = s;
     return OT_OK;
 }
@@ -217,11 +179,7 @@ int ot_tls_ja3s(uint16_t version, uint16_t cipher, const uint8_t *exts, size_t e
     *o++ = ',';
     o = put_ext_types(o, exts, exts_len);
     *o = '\0';
-    int rc = md5_hex(s, (size_t)(o - s), md5);
-    if (rc != OT_OK) {
-        free(s);
-        return rc;
-    }
+    md5_hex(s, (size_t)(o - s), md5);
     *str = s;
     return OT_OK;
 }
@@ -349,7 +307,6 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
     uint16_t *tmp = vals + n_vals;
     char *text = (char *)(tmp + n_vals);
     char hb[12], hc[12];
-    int rc = OT_OK;
 
     /* b: the non-GREASE ciphers, sorted. */
     size_t nc = 0;
@@ -362,7 +319,7 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
         memset(hb, '0', sizeof(hb));
     } else {
         sort_u16(vals, nc, tmp);
-        rc = sha256_12(text, put_hex_list(text, vals, nc), hb);
+        sha256_12(text, put_hex_list(text, vals, nc), hb);
     }
 
     /* c: the non-GREASE extensions but SNI and ALPN, sorted, "_" signature algorithms. */
@@ -375,9 +332,9 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
         if (t != 0x0000 && t != 0x0010)
             vals[ne++] = t;
     }
-    if (rc == OT_OK && ne == 0) {
+    if (ne == 0) {
         memset(hc, '0', sizeof(hc));
-    } else if (rc == OT_OK) {
+    } else {
         sort_u16(vals, ne, tmp);
         size_t len = put_hex_list(text, vals, ne);
         size_t ns = 0;
@@ -390,12 +347,10 @@ int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE])
             text[len++] = '_';
             len += put_hex_list(text + len, vals, ns);
         }
-        rc = sha256_12(text, len, hc);
+        sha256_12(text, len, hc);
     }
     if (vals != small)
         free(vals);
-    if (rc != OT_OK)
-        return rc;
 
     char alpn[2];
     ja4_alpn(h, alpn);

@@ -42,7 +42,7 @@ bool ot_tls_is_grease(uint16_t v);
 /*
  * JA3: "version,ciphers,extensions,groups,point_formats" (decimal, '-' inside
  * a list), GREASE removed.  *str is allocated here (the caller frees it);
- * md5 gets the MD5 of the string in lower-case hex.  0 or OT_ENOMEM/OT_EIO.
+ * md5 gets the MD5 of the string in lower-case hex.  0 or OT_ENOMEM.
  */
 int ot_tls_ja3(const struct ot_tls_hello *h, char **str /* OUT */,
                char md5[OT_TLS_MD5_HEX_SIZE] /* OUT */);
@@ -51,7 +51,7 @@ int ot_tls_ja3(const struct ot_tls_hello *h, char **str /* OUT */,
 int ot_tls_ja3s(uint16_t version, uint16_t cipher, const uint8_t *exts, size_t exts_len,
                 char **str /* OUT */, char md5[OT_TLS_MD5_HEX_SIZE] /* OUT */);
 
-/* JA4 (FoxIO spec, TLS over TCP: first character 't').  0 or OT_ENOMEM/OT_EIO. */
+/* JA4 (FoxIO spec, TLS over TCP: first character 't').  0 or OT_ENOMEM. */
 int ot_tls_ja4(const struct ot_tls_hello *h, char out[OT_TLS_JA4_SIZE] /* OUT */);
 
 #endif
