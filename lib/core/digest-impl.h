@@ -79,10 +79,11 @@ static inline void md_blocks(uint32_t *st, const uint8_t *p, size_t n, md_block_
  * The message (`len` bytes at data) into the state: its whole blocks, then
  * the last block or two, made of the bytes left over, 0x80, zeros, and the
  * length in bits in the last eight bytes, most significant byte first (SHA,
- * big_endian) or last (MD5).
+ * big_endian) or last (MD5).  `before`: bytes (whole blocks) the state has
+ * already taken in, counted in that length (HMAC's key block).
  */
-static inline void md_hash(uint32_t *st, const void *data, size_t len, bool big_endian,
-                           md_block_fn *block, md_blocks_fn *ni)
+static inline void md_hash_after(uint32_t *st, uint64_t before, const void *data, size_t len,
+                                 bool big_endian, md_block_fn *block, md_blocks_fn *ni)
 {
     const uint8_t *p = data;
     size_t left = len;
@@ -97,10 +98,16 @@ static inline void md_hash(uint32_t *st, const void *data, size_t len, bool big_
         memcpy(tail, p, left);
     tail[left] = 0x80;
     size_t tl = left + 1 + 8 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
+    uint64_t bits = (before + len) * 8;
     for (int i = 0; i < 8; i++)
         tail[big_endian ? tl - 1 - i : tl - 8 + i] = (uint8_t)(bits >> (8 * i));
     md_blocks(st, tail, tl / 64, block, ni);
+}
+
+static inline void md_hash(uint32_t *st, const void *data, size_t len, bool big_endian,
+                           md_block_fn *block, md_blocks_fn *ni)
+{
+    md_hash_after(st, 0, data, len, big_endian, block, ni);
 }
 
 /* The state's `n` words as the digest, each in the byte order of md_hash(). */

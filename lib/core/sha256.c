@@ -165,12 +165,29 @@ __attribute__((target("sha,sse4.1"))) static void blocks_ni(uint32_t *st, const 
 #define blocks_ni NULL /* no SHA-NI code on this compiler or processor family */
 #endif
 
+/* Section 5.3.3: the first 32 bits of the square roots of the first 8 primes. */
+static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
 static void sha256(const void *data, size_t len, uint8_t out[OT_SHA256_LEN], bool ni)
 {
-    /* Section 5.3.3: the first 32 bits of the square roots of the first 8 primes. */
-    uint32_t st[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint32_t st[8];
+    memcpy(st, H0, sizeof(st));
     md_hash(st, data, len, true, block, ni ? blocks_ni : NULL);
+    md_out(out, st, 8, true);
+}
+
+/* SHA-256 of (the 64-byte key block xor pad) followed by the message. */
+static void keyed(const uint8_t kb[64], uint8_t pad, const void *msg, size_t len,
+                  uint8_t out[OT_SHA256_LEN])
+{
+    uint8_t b[64];
+    for (int i = 0; i < 64; i++)
+        b[i] = kb[i] ^ pad;
+    uint32_t st[8];
+    memcpy(st, H0, sizeof(st));
+    md_blocks(st, b, 1, block, blocks_ni);
+    md_hash_after(st, 64, msg, len, true, block, blocks_ni);
     md_out(out, st, 8, true);
 }
 
@@ -182,4 +199,18 @@ void ot_sha256(const void *data, size_t len, uint8_t out[OT_SHA256_LEN])
 void ot_sha256_portable(const void *data, size_t len, uint8_t out[OT_SHA256_LEN])
 {
     sha256(data, len, out, false);
+}
+
+void ot_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,
+                    uint8_t out[OT_SHA256_LEN])
+{
+    /* RFC 2104: a key longer than the block is hashed first; the block is the key, zero-padded. */
+    uint8_t kb[64] = {0};
+    if (klen > sizeof(kb))
+        ot_sha256(key, klen, kb);
+    else if (klen)
+        memcpy(kb, key, klen);
+    uint8_t inner[OT_SHA256_LEN];
+    keyed(kb, 0x36, msg, len, inner);
+    keyed(kb, 0x5c, inner, sizeof(inner), out);
 }

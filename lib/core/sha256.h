@@ -17,4 +17,11 @@ void ot_sha256(const void *data, size_t len, uint8_t out[OT_SHA256_LEN]);
 /* The same without the SHA-NI path (for tests: the portable code on any processor). */
 void ot_sha256_portable(const void *data, size_t len, uint8_t out[OT_SHA256_LEN]);
 
+/*
+ * HMAC-SHA-256 (RFC 2104) of `len` bytes at msg under a key of any length:
+ * QUIC's Initial key derivation (HKDF) on the hot path.  Not constant-time.
+ */
+void ot_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,
+                    uint8_t out[OT_SHA256_LEN]);
+
 #endif

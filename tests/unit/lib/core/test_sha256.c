@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/hmac.h>
 
 #include "core/sha256.h"
 #include "digest-test.h"
@@ -64,10 +65,56 @@ static void test_ni_against_portable(void **state)
     }
 }
 
+/* HMAC key and message of the RFC 4231 cases 1, 2 and 6 (a key longer than the block). */
+static void check_hmac(const void *key, size_t klen, const char *msg, const char *hex)
+{
+    uint8_t d[OT_SHA256_LEN];
+    char got[2 * OT_SHA256_LEN + 1];
+    ot_hmac_sha256(key, klen, msg, strlen(msg), d);
+    for (size_t i = 0; i < sizeof(d); i++)
+        snprintf(got + 2 * i, 3, "%02x", d[i]);
+    assert_string_equal(got, hex);
+}
+
+static void test_hmac_vectors(void **state)
+{
+    uint8_t k1[20], k6[131];
+    memset(k1, 0x0b, sizeof(k1));
+    memset(k6, 0xaa, sizeof(k6));
+    check_hmac(k1, sizeof(k1), "Hi There",
+               "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    check_hmac("Jefe", 4, "what do ya want for nothing?",
+               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    check_hmac(k6, sizeof(k6), "Test Using Larger Than Block-Size Key - Hash Key First",
+               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+/* Against OpenSSL's HMAC() for key lengths 0..140 and message lengths 0..300. */
+static void test_hmac_against_openssl(void **state)
+{
+    static uint8_t key[140], msg[300];
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (uint8_t)(i * 29 + 7);
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 131 + 3 + (i >> 5));
+    for (size_t kl = 0; kl <= sizeof(key); kl += 7) {
+        for (size_t ml = 0; ml <= sizeof(msg); ml++) {
+            uint8_t ours[OT_SHA256_LEN], theirs[EVP_MAX_MD_SIZE];
+            unsigned tl = 0;
+            ot_hmac_sha256(key, kl, msg, ml, ours);
+            assert_non_null(HMAC(EVP_sha256(), key, (int)kl, msg, ml, theirs, &tl));
+            assert_int_equal(tl, OT_SHA256_LEN);
+            if (memcmp(ours, theirs, OT_SHA256_LEN) != 0)
+                fail_msg("key %zu bytes, message %zu bytes: HMAC differs", kl, ml);
+        }
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_vectors),
-                                       cmocka_unit_test(test_against_openssl),
-                                       cmocka_unit_test(test_ni_against_portable)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vectors), cmocka_unit_test(test_against_openssl),
+        cmocka_unit_test(test_ni_against_portable), cmocka_unit_test(test_hmac_vectors),
+        cmocka_unit_test(test_hmac_against_openssl)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
