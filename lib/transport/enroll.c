@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "transport/curl-dl.h"
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -97,49 +97,49 @@ int ot_enroll_parse_token(const char *token, char *secret, size_t secret_cap,
 static int http_do(const char *url, const char *ca, const char *json_body, uint32_t timeout_ms,
                    long *status, struct ot_http_buf *answer, char *err, size_t errlen)
 {
-    CURL *c = curl_easy_init();
+    CURL *c = ot_curl.easy_init();
     if (!c)
         return fail(err, errlen, OT_ENOMEM, "cannot start the HTTP client");
     struct curl_slist *h = NULL;
     CURLcode r = CURLE_OK;
-    r |= curl_easy_setopt(c, CURLOPT_URL, url);
-    r |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-    r |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    r |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    r |= curl_easy_setopt(c, CURLOPT_USERAGENT, "otasuke/" OT_VERSION);
-    r |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ot_http_buf_write);
-    r |= curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
+    r |= ot_curl.easy_setopt(c, CURLOPT_URL, url);
+    r |= ot_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+    r |= ot_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    r |= ot_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    r |= ot_curl.easy_setopt(c, CURLOPT_USERAGENT, "otasuke/" OT_VERSION);
+    r |= ot_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, ot_http_buf_write);
+    r |= ot_curl.easy_setopt(c, CURLOPT_WRITEDATA, answer);
     if (ca) {
-        r |= curl_easy_setopt(c, CURLOPT_CAINFO, ca);
-        r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        r |= ot_curl.easy_setopt(c, CURLOPT_CAINFO, ca);
+        r |= ot_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        r |= ot_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     } else {
-        r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+        r |= ot_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        r |= ot_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (json_body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
+        h = ot_curl.slist_append(h, "Content-Type: application/json");
         if (!h) {
-            curl_easy_cleanup(c);
+            ot_curl.easy_cleanup(c);
             return fail(err, errlen, OT_ENOMEM, "out of memory");
         }
-        r |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        r |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
+        r |= ot_curl.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        r |= ot_curl.easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
     }
     int rc = OT_OK;
     if (r != CURLE_OK) {
         rc = fail(err, errlen, OT_EINVAL, "%s: bad URL or HTTP client option", url);
         goto out;
     }
-    CURLcode pr = curl_easy_perform(c);
+    CURLcode pr = ot_curl.easy_perform(c);
     if (pr != CURLE_OK) {
-        rc = fail(err, errlen, OT_EIO, "%s: %s", url, curl_easy_strerror(pr));
+        rc = fail(err, errlen, OT_EIO, "%s: %s", url, ot_curl.easy_strerror(pr));
         goto out;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    ot_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 out:
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    ot_curl.slist_free_all(h);
+    ot_curl.easy_cleanup(c);
     return rc;
 }
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "transport/curl-dl.h"
 
 #include "otasuke/error.h"
 
@@ -14,7 +14,7 @@ static CURLcode curl_init_rc = CURLE_OK;
 
 static void curl_init(void)
 {
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_init_rc = ot_curl.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int ot_http_global_init(void)

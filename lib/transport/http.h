@@ -1,6 +1,7 @@
 /*
- * Shared pieces of the transport's HTTP client (libcurl): the once-per-
- * process curl_global_init() and a bounded answer buffer.
+ * Shared pieces of the transport's HTTP client (libcurl, loaded on first use:
+ * transport/curl-dl.h): the once-per-process curl_global_init() and a
+ * bounded answer buffer.
  */
 #ifndef OT_TRANSPORT_HTTP_H
 #define OT_TRANSPORT_HTTP_H
@@ -8,7 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* curl_global_init(CURL_GLOBAL_DEFAULT) once per process (pthread_once). 0 or OT_EIO. */
+/*
+ * Load libcurl and run curl_global_init(CURL_GLOBAL_DEFAULT), once per
+ * process (pthread_once).  0, or OT_EIO (libcurl missing: logged).
+ */
 int ot_http_global_init(void);
 
 /*

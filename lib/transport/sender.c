@@ -16,7 +16,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "transport/curl-dl.h"
 #include <jansson.h>
 #include <zlib.h>
 
@@ -296,17 +296,17 @@ static enum outcome post_batch(struct ot_sender *s, uint32_t *retry_after_ms)
     const char *lines[] = {s->auth_header, "Content-Type: application/x-ndjson",
                            "Content-Encoding: gzip", "Expect:", dropped};
     for (size_t i = 0; i < OT_ARRAY_SIZE(lines); i++) {
-        t = curl_slist_append(h, lines[i]);
+        t = ot_curl.slist_append(h, lines[i]);
         if (!t) {
-            curl_slist_free_all(h);
+            ot_curl.slist_free_all(h);
             return OUT_RETRY;
         }
         h = t;
     }
     ot_http_buf_reset(&s->answer);
-    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, (const char *)s->gz);
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)gzlen);
+    ot_curl.easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
+    ot_curl.easy_setopt(s->curl, CURLOPT_POSTFIELDS, (const char *)s->gz);
+    ot_curl.easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)gzlen);
 
     pthread_mutex_lock(&s->mu);
     s->st.requests++;
@@ -315,13 +315,13 @@ static enum outcome post_batch(struct ot_sender *s, uint32_t *retry_after_ms)
     s->st.state = OT_SENDER_SENDING;
     pthread_mutex_unlock(&s->mu);
 
-    CURLcode cr = curl_easy_perform(s->curl);
-    curl_slist_free_all(h);
-    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
+    CURLcode cr = ot_curl.easy_perform(s->curl);
+    ot_curl.slist_free_all(h);
+    ot_curl.easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
     if (cr != CURLE_OK) {
         if (cr == CURLE_ABORTED_BY_CALLBACK)
             return OUT_ABORTED;
-        ot_warn("%s: %s", s->events_url, curl_easy_strerror(cr));
+        ot_warn("%s: %s", s->events_url, ot_curl.easy_strerror(cr));
         pthread_mutex_lock(&s->mu);
         s->st.network_errors++;
         s->st.last_status = 0;
@@ -329,7 +329,7 @@ static enum outcome post_batch(struct ot_sender *s, uint32_t *retry_after_ms)
         return OUT_RETRY;
     }
     long status = 0;
-    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    ot_curl.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
     pthread_mutex_lock(&s->mu);
     s->st.last_status = (uint32_t)status;
     pthread_mutex_unlock(&s->mu);
@@ -346,7 +346,7 @@ static enum outcome post_batch(struct ot_sender *s, uint32_t *retry_after_ms)
         return split_or_drop(s, status);
     case 429: {
         curl_off_t ra = 0;
-        if (curl_easy_getinfo(s->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra <= 0)
+        if (ot_curl.easy_getinfo(s->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra <= 0)
             ra = 1;
         uint64_t ms = OT_MIN((uint64_t)ra * 1000u, (uint64_t)s->retry_after_max_ms);
         *retry_after_ms = (uint32_t)ms;
@@ -447,22 +447,22 @@ static int curl_setup(struct ot_sender *s)
 {
     CURL *c = s->curl;
     CURLcode r = CURLE_OK;
-    r |= curl_easy_setopt(c, CURLOPT_URL, s->events_url);
-    r |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    r |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-    r |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    r |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    r |= ot_curl.easy_setopt(c, CURLOPT_URL, s->events_url);
+    r |= ot_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    r |= ot_curl.easy_setopt(c, CURLOPT_POST, 1L);
+    r |= ot_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    r |= ot_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    r |= ot_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (s->ca_file)
-        r |= curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
-    r |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_ms);
-    r |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)s->request_ms);
-    r |= curl_easy_setopt(c, CURLOPT_USERAGENT, "otasuke/" OT_VERSION);
-    r |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ot_http_buf_write);
-    r |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &s->answer);
-    r |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    r |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xfer_cb);
-    r |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+        r |= ot_curl.easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+    r |= ot_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_ms);
+    r |= ot_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)s->request_ms);
+    r |= ot_curl.easy_setopt(c, CURLOPT_USERAGENT, "otasuke/" OT_VERSION);
+    r |= ot_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, ot_http_buf_write);
+    r |= ot_curl.easy_setopt(c, CURLOPT_WRITEDATA, &s->answer);
+    r |= ot_curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    r |= ot_curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xfer_cb);
+    r |= ot_curl.easy_setopt(c, CURLOPT_XFERINFODATA, s);
     return r == CURLE_OK ? OT_OK : OT_EINVAL;
 }
 
@@ -524,7 +524,7 @@ int ot_sender_new(const struct ot_sender_config *cfg, struct ot_sender **out)
     if (rc != OT_OK)
         goto out_free;
     rc = OT_ENOMEM;
-    s->curl = curl_easy_init();
+    s->curl = ot_curl.easy_init();
     if (!s->curl)
         goto out_spool;
     rc = curl_setup(s);
@@ -544,7 +544,7 @@ int ot_sender_new(const struct ot_sender_config *cfg, struct ot_sender **out)
     return OT_OK;
 
 out_curl:
-    curl_easy_cleanup(s->curl);
+    ot_curl.easy_cleanup(s->curl);
 out_spool:
     ot_spool_close(s->spool);
 out_free:
@@ -620,7 +620,7 @@ void ot_sender_free(struct ot_sender *s)
         return;
     ot_sender_stop(s, 0);
     ot_spool_close(s->spool);
-    curl_easy_cleanup(s->curl);
+    ot_curl.easy_cleanup(s->curl);
     ot_spool_batch_free(&s->batch);
     free(s->answer.data);
     free(s->gz);

@@ -16,8 +16,9 @@
  * batch, a single line too large is dropped and counted; 400 → halve, a
  * single line the server calls malformed is dropped and counted.
  *
- * libcurl: ot_sender_new() calls curl_global_init() once per process
- * (pthread_once); a program that uses curl elsewhere may call it first.
+ * libcurl: ot_sender_new() loads it (transport/curl-dl.h) and calls
+ * curl_global_init() once per process (pthread_once); a program that uses
+ * curl elsewhere may call it first.
  *
  * Ownership: the sender copies the strings of its configuration; the caller
  * owns the config struct.  ot_sender_free() releases everything.
