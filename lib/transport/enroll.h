@@ -17,7 +17,8 @@
  * Errors are returned as a negative ot_err and a plain English reason in
  * `err` for the operator (e.g. "token already used").
  *
- * libcurl: curl_global_init() is done once per process (pthread_once).
+ * libcurl: loaded on first use (transport/curl-dl.h), and curl_global_init()
+ * is done once per process (pthread_once).
  */
 #ifndef OT_TRANSPORT_ENROLL_H
 #define OT_TRANSPORT_ENROLL_H
