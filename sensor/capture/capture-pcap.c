@@ -456,9 +456,12 @@ static inline bool direct_record(struct ot_capture *c, struct ot_capture_pkt *pk
      * The next record's header and the start of its packet (the link, IP
      * and transport headers): the kernel's copy into the block does not
      * leave them in cache, and the decoder will want them after this packet.
+     * Only within the block: an address past it may not even be formed.
      */
-    __builtin_prefetch(m->buf + m->at);
-    __builtin_prefetch(m->buf + m->at + 64);
+    if (m->have - m->at >= 128) {
+        __builtin_prefetch(m->buf + m->at);
+        __builtin_prefetch(m->buf + m->at + 64);
+    }
     /* As fill_packet() computes it from libpcap's header (time_t and suseconds_t). */
     pkt->data = r + 16;
     pkt->caplen = caplen;
