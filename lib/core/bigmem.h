@@ -11,8 +11,12 @@
  * loop (docs/performance.md).  In 2 MiB pages a 5 MiB table takes three
  * faults, and random lookups in it miss the TLB less.  The cost: a touched
  * huge page is resident whole, so RSS reaches a table's full size sooner
- * than it would page by page.  Without huge pages (THP disabled, or none
- * free) the kernel backs the region with small pages as before.
+ * than it would page by page; and where memory is fragmented, the kernel may
+ * compact it to find a huge page at such a first touch (a stall of the
+ * packet thread while a table fills, absorbed by the capture buffer).
+ * Without huge pages (THP disabled, or none free) the kernel backs the
+ * region with small pages as before: an operator who prefers that sets
+ * /sys/kernel/mm/transparent_hugepage/enabled to "never".
  */
 #ifndef OT_CORE_BIGMEM_H
 #define OT_CORE_BIGMEM_H
