@@ -40,7 +40,6 @@ struct ftp_state {
     uint8_t bad_lines; /* consecutive server lines that are not replies */
     bool greeted;
     bool encrypted; /* AUTH TLS accepted: nothing more to read */
-    bool inited;
 };
 
 static void push(struct ftp_state *st, enum cmd c)
@@ -163,11 +162,7 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
                  const uint8_t *data, size_t len, unsigned flags)
 {
     struct ftp_state *st = state;
-    if (!st->inited) {
-        ot_line_init(&st->rd[0], ctx->conf);
-        ot_line_init(&st->rd[1], ctx->conf);
-        st->inited = true;
-    }
+    ot_line_init_pair(st->rd, ctx->conf);
     if (st->encrypted)
         return 0;
     dir = dir ? 1 : 0;

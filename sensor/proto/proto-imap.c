@@ -44,8 +44,7 @@ struct imap_state {
     uint8_t tag_len, tls_tag_len;
     uint8_t bad_lines;
     bool greeted;
-    bool stopped; /* encrypted, or logged in: nothing more to learn */
-    bool inited;
+    bool stopped;          /* encrypted, or logged in: nothing more to learn */
     char tag[TAG_MAX];     /* tag of the pending login command */
     char tls_tag[TAG_MAX]; /* tag of a STARTTLS awaiting its response */
 };
@@ -294,11 +293,7 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
                  const uint8_t *data, size_t len, unsigned flags)
 {
     struct imap_state *st = state;
-    if (!st->inited) {
-        ot_line_init(&st->rd[0], ctx->conf);
-        ot_line_init(&st->rd[1], ctx->conf);
-        st->inited = true;
-    }
+    ot_line_init_pair(st->rd, ctx->conf);
     if (st->stopped)
         return 0;
     dir = dir ? 1 : 0;

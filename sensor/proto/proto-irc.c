@@ -75,7 +75,6 @@ struct irc_state {
     bool sasl_more;    /* the last SASL response filled a 400-byte chunk: more follows */
     bool tls_pending;  /* STARTTLS awaits 670 or 691 */
     bool stopped;
-    bool inited;
     char nick[NICK_MAX];
     char real[REAL_MAX];
     char chan[CHAN_KEEP][CHAN_LEN];
@@ -610,11 +609,7 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
                  const uint8_t *data, size_t len, unsigned flags)
 {
     struct irc_state *st = state;
-    if (!st->inited) {
-        ot_line_init(&st->rd[0], ctx->conf);
-        ot_line_init(&st->rd[1], ctx->conf);
-        st->inited = true;
-    }
+    ot_line_init_pair(st->rd, ctx->conf);
     if (st->stopped)
         return 0;
     dir = dir ? 1 : 0;

@@ -21,6 +21,14 @@ void ot_line_init(struct ot_line_reader *r, const struct ot_proto_conf *conf)
     r->max = max ? max : 1;
 }
 
+void ot_line_init_pair(struct ot_line_reader rd[2], const struct ot_proto_conf *conf)
+{
+    if (rd[0].max)
+        return;
+    ot_line_init(&rd[0], conf);
+    ot_line_init(&rd[1], conf);
+}
+
 /* Drop a trailing CR (CRLF line end). */
 static void strip_cr(struct ot_line *out)
 {

@@ -45,6 +45,12 @@ struct ot_line {
 /* Set the bound: min(max_buffer, OT_LINE_MAX), at least 1. */
 void ot_line_init(struct ot_line_reader *r, const struct ot_proto_conf *conf);
 /*
+ * A line parser's two readers (client, server) in its zeroed state: set
+ * both bounds on the parser's first call (max 0 says not yet); later calls
+ * do nothing.
+ */
+void ot_line_init_pair(struct ot_line_reader rd[2], const struct ot_proto_conf *conf);
+/*
  * Take the next line out of (*data, *len), advancing both.  Returns 1 with a
  * line in *out, 0 when the chunk is used up (a partial line is kept), or a
  * negative error (OT_ENOMEM).  Between calls the caller may consume bytes

@@ -44,7 +44,6 @@ struct pop3_state {
     bool in_body; /* server: inside a multi-line response */
     bool greeted;
     bool stopped; /* encrypted, or logged in: nothing more to learn */
-    bool inited;
 };
 
 static void push(struct pop3_state *st, enum cmd c)
@@ -197,11 +196,7 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
                  const uint8_t *data, size_t len, unsigned flags)
 {
     struct pop3_state *st = state;
-    if (!st->inited) {
-        ot_line_init(&st->rd[0], ctx->conf);
-        ot_line_init(&st->rd[1], ctx->conf);
-        st->inited = true;
-    }
+    ot_line_init_pair(st->rd, ctx->conf);
     if (st->stopped)
         return 0;
     dir = dir ? 1 : 0;

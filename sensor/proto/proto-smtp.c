@@ -54,7 +54,6 @@ struct smtp_state {
     bool bdat_last;
     bool greeted;
     bool encrypted;
-    bool inited;
     enum ot_login_result last_result;
     uint64_t bdat_left;
     uint64_t body_seen; /* DATA body bytes read so far */
@@ -349,11 +348,7 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
                  const uint8_t *data, size_t len, unsigned flags)
 {
     struct smtp_state *st = state;
-    if (!st->inited) {
-        ot_line_init(&st->rd[0], ctx->conf);
-        ot_line_init(&st->rd[1], ctx->conf);
-        st->inited = true;
-    }
+    ot_line_init_pair(st->rd, ctx->conf);
     if (st->encrypted)
         return 0;
     dir = dir ? 1 : 0;

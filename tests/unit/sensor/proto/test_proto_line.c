@@ -124,6 +124,20 @@ static void test_line_ieq(void **state)
 }
 
 /* The server-text window keeps the last `cap` bytes, whatever the sizes of the pieces. */
+/* A zeroed pair gets both bounds on the first call; later calls leave them. */
+static void test_line_init_pair(void **unused)
+{
+    struct ot_line_reader rd[2];
+    memset(rd, 0, sizeof(rd));
+    struct ot_proto_conf small = {.max_buffer = 100}, big = {.max_buffer = 1000};
+    ot_line_init_pair(rd, &small);
+    assert_int_equal(rd[0].max, 100);
+    assert_int_equal(rd[1].max, 100);
+    ot_line_init_pair(rd, &big);
+    assert_int_equal(rd[0].max, 100);
+    assert_int_equal(rd[1].max, 100);
+}
+
 static void test_window_push(void **unused)
 {
     uint8_t win[8];
@@ -148,10 +162,9 @@ static void test_window_push(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dotend_examples),
-        cmocka_unit_test(test_dotend_random),
-        cmocka_unit_test(test_line_ieq),
-        cmocka_unit_test(test_window_push),
+        cmocka_unit_test(test_dotend_examples), cmocka_unit_test(test_dotend_random),
+        cmocka_unit_test(test_line_ieq),        cmocka_unit_test(test_window_push),
+        cmocka_unit_test(test_line_init_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
