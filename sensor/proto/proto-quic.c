@@ -129,7 +129,7 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
 /* ---- keys (RFC 9001 5.2, RFC 9369 3.3) ------------------------------------ */
 
 /* HKDF-Expand-Label(secret, label, "", n) for n <= 32: one HMAC block. */
-static bool expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t n)
+static void expand_label(const uint8_t secret[32], const char *label, uint8_t *out, size_t n)
 {
     uint8_t info[64];
     size_t ll = 6 + strlen(label), o = 0;
@@ -144,10 +144,9 @@ static bool expand_label(const uint8_t secret[32], const char *label, uint8_t *o
     uint8_t t[OT_SHA256_LEN];
     ot_hmac_sha256(secret, 32, info, o, t);
     memcpy(out, t, n);
-    return true;
 }
 
-bool ot_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+void ot_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
                           struct ot_quic_keys *k)
 {
     static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
@@ -165,12 +164,11 @@ bool ot_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len
      * instructions for one Initial's keys.
      */
     ot_hmac_sha256(salt, 20, dcid, dcid_len, initial);
-    if (!expand_label(initial, "client in", client, 32))
-        return false;
+    expand_label(initial, "client in", client, 32);
     bool v2 = version == V2;
-    return expand_label(client, v2 ? "quicv2 key" : "quic key", k->key, 16) &&
-           expand_label(client, v2 ? "quicv2 iv" : "quic iv", k->iv, 12) &&
-           expand_label(client, v2 ? "quicv2 hp" : "quic hp", k->hp, 16);
+    expand_label(client, v2 ? "quicv2 key" : "quic key", k->key, 16);
+    expand_label(client, v2 ? "quicv2 iv" : "quic iv", k->iv, 12);
+    expand_label(client, v2 ? "quicv2 hp" : "quic hp", k->hp, 16);
 }
 
 /*
@@ -447,13 +445,17 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
             break; /* a short header packet (1-RTT), or not ours: the rest of the datagram too */
         if (h.initial) {
             struct ot_quic_keys k;
-            if (!s->have_keys && ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k))
+            if (!s->have_keys) {
+                ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k);
                 adopt_keys(s, &h, &k);
+            }
             int n = s->have_keys ? unprotect(&s->k, data, off, &h, plain) : -1;
-            if (n < 0 && (h.dcid_len != s->dcid_len || memcmp(h.dcid, s->dcid, h.dcid_len)) &&
-                ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k) &&
-                (n = unprotect(&k, data, off, &h, plain)) >= 0)
-                adopt_keys(s, &h, &k); /* after a Retry: keys from the client's new DCID */
+            if (n < 0 && (h.dcid_len != s->dcid_len || memcmp(h.dcid, s->dcid, h.dcid_len))) {
+                /* After a Retry: keys from the client's new DCID. */
+                ot_quic_initial_keys(h.version, h.dcid, h.dcid_len, &k);
+                if ((n = unprotect(&k, data, off, &h, plain)) >= 0)
+                    adopt_keys(s, &h, &k);
+            }
             if (n >= 0) {
                 int rc = ot_quic_initial_frames(ctx, f, s, s->version, plain, (size_t)n);
                 if (rc != OT_OK)

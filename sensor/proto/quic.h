@@ -23,7 +23,7 @@ struct ot_quic_keys {
 };
 
 /* The client's Initial keys for VERSION and the client's first DCID. */
-bool ot_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+void ot_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
                           struct ot_quic_keys *k /* OUT */);
 
 /*

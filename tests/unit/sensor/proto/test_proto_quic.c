@@ -36,12 +36,12 @@ static void test_initial_keys(void **state)
     (void)state;
     static const uint8_t dcid[8] = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
     struct ot_quic_keys k;
-    assert_true(ot_quic_initial_keys(OT_QUIC_V1, dcid, sizeof(dcid), &k));
+    ot_quic_initial_keys(OT_QUIC_V1, dcid, sizeof(dcid), &k);
     hex_eq(k.key, 16, "1f369613dd76d5467730efcbe3b1a22d");
     hex_eq(k.iv, 12, "fa044b2f42a3fd3b46fb255c");
     hex_eq(k.hp, 16, "9f50449e04a0e810283a1e9933adedd2");
     struct ot_quic_keys k2;
-    assert_true(ot_quic_initial_keys(OT_QUIC_V2, dcid, sizeof(dcid), &k2));
+    ot_quic_initial_keys(OT_QUIC_V2, dcid, sizeof(dcid), &k2);
     assert_memory_not_equal(k.key, k2.key, 16);
 }
 
@@ -56,7 +56,7 @@ static void initial(struct bb *out, uint32_t version, const uint8_t *dcid, size_
                     uint32_t pkt_num, const uint8_t *plain, size_t n)
 {
     struct ot_quic_keys k;
-    assert_true(ot_quic_initial_keys(version, dcid, dcid_len, &k));
+    ot_quic_initial_keys(version, dcid, dcid_len, &k);
     size_t start = out->n;
     unsigned type = version == OT_QUIC_V2 ? 1 : 0;
     p8(out, 0xc0 | type << 4 | 3); /* 4-byte packet number */
