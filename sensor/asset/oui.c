@@ -664,7 +664,7 @@ int ot_oui_load_buffers(const struct ot_oui_src *src, size_t n, struct ot_oui **
  * Whole file into memory (bounded by OT_OUI_FILE_MAX), in core/bigmem
  * memory: the registry's 3 MB oui.csv read into fresh 4 KiB pages cost
  * about 750 page faults at every start (1,050 for the four files), in huge
- * pages a few.  Free with free_file(*data, *cap).
+ * pages a few.  Free with ot_bigmem_free(*data, *cap_out).
  */
 static int read_file(const char *path, char **data, size_t *len, size_t *cap_out)
 {
