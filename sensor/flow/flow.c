@@ -685,9 +685,10 @@ int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_cal
     uint32_t nb = nmax < MIN_BUCKETS ? nmax : MIN_BUCKETS;
     t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
     /*
-     * Page-aligned (so cache-line aligned: each flow's hot fields share a
-     * line, flow.h), in huge pages when large (core/bigmem.h).  Pages never
-     * used are never touched: flow_new() takes unused slots in order.
+     * Cache-line aligned at least (each flow's hot fields share a line,
+     * flow.h), and from 64 KiB up mapped, in huge pages when large
+     * (core/bigmem.h): pages never used are then never touched, as
+     * flow_new() takes unused slots in order.
      */
     t->flows = ot_bigmem_alloc(flows_bytes(cfg->max_flows));
     if (!t->buckets || !t->flows) {
