@@ -153,7 +153,6 @@ struct ot_dwin_entry *ot_dwin_get(struct ot_dwin *w, const struct ot_dwin_key *k
     uint32_t i;
     if (w->free_head == NONE && w->unused < w->max) {
         i = w->unused++;
-        e = &w->e[i];
     } else {
         if (w->free_head == NONE) {
             /* Full: the least recently touched entry makes room, and the bound shows in stats. */
@@ -163,9 +162,9 @@ struct ot_dwin_entry *ot_dwin_get(struct ot_dwin *w, const struct ot_dwin_key *k
                 ot_detect_count_full(w->d, w->det);
         }
         i = w->free_head;
-        e = &w->e[i];
-        w->free_head = e->hnext;
+        w->free_head = w->e[i].hnext;
     }
+    e = &w->e[i];
     memset(e, 0, sizeof(*e));
     e->key = *k;
     e->hash = key_hash(k);
