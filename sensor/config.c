@@ -27,6 +27,8 @@ void ot_sensor_config_defaults(struct ot_sensor_config *cfg)
     cfg->ndpi_parsed_flows = false;
     cfg->ndpi_tls_flows = false;
     cfg->ndpi_unknown_s = 300; /* as ot_labeler_conf_defaults() */
+    cfg->ndpi_unanswered_udp = false;
+    cfg->ndpi_held_bytes = UINT64_C(8) << 20;
     cfg->log_level = OT_LOG_INFO;
     cfg->event_types = OT_EV_FLOW | OT_EV_STATS | OT_EV_APP;
     ot_decode_config_defaults(&cfg->decode);
@@ -79,6 +81,8 @@ static const struct key keys[] = {
     BOOL("ndpi.parsed-flows", ndpi_parsed_flows, "also label flows our parsers understood (yes: slower)"),
     BOOL("ndpi.tls-flows", ndpi_tls_flows, "label TLS flows even when parsed-flows is no (SNI/certificate labels, risks; slower)"),
     U32("ndpi.unknown-seconds", ndpi_unknown_s, 0, 86400, "skip nDPI for new flows of a client to a server port it could not name this recently (0: never)"),
+    BOOL("ndpi.unanswered-udp", ndpi_unanswered_udp, "inspect UDP flows that get no answer (no: label them from their ports; yes: slower)"),
+    SZ64("ndpi.held-bytes", ndpi_held_bytes, 0, UINT64_C(1) << 32, "packets of unanswered UDP flows held back for nDPI, in all (past it: inspected at once)"),
     {"log-level", K_LOGLEVEL, OFF(log_level), 0, 0, 3, "error, warning, info or debug"},
     {"events", K_EVENTS, OFF(event_types), 0, 0, 0, "event kinds written: flow,stats,app"},
     U32("defrag.max-datagrams", decode.frag_max_datagrams, 1, 1u << 22, "IP datagrams in reassembly at once"),

@@ -38,6 +38,8 @@ struct ot_sensor_config {
     bool ndpi_parsed_flows;    /* also label flows one of our parsers understood */
     bool ndpi_tls_flows;       /* label TLS flows even when ndpi_parsed_flows is off (default no) */
     uint32_t ndpi_unknown_s;   /* skip flows of a service nDPI could not name this recently (0: off) */
+    bool ndpi_unanswered_udp;  /* inspect UDP flows before their first answer too (default no) */
+    uint64_t ndpi_held_bytes;  /* bound of the packets held for unanswered UDP flows */
     uint32_t log_level;
     uint32_t event_types;   /* bit mask of OT_EV_* enabled */
 

@@ -188,6 +188,8 @@ int ot_sensor_init(struct ot_sensor *s, const struct ot_sensor_config *cfg)
                                      .parsed_flows = cfg->ndpi_parsed_flows,
                                      .tls_flows = cfg->ndpi_tls_flows,
                                      .unknown_us = (uint64_t)cfg->ndpi_unknown_s * 1000000u,
+                                     .unanswered_udp = cfg->ndpi_unanswered_udp,
+                                     .held_bytes = cfg->ndpi_held_bytes,
                                      .on_quic = on_quic,
                                      .ctx = s};
         rc = ot_labeler_new(&lc, &s->labeler);
@@ -471,6 +473,9 @@ void ot_sensor_write_stats(struct ot_sensor *s, uint64_t ts_us, bool final)
         ot_jw_u64(w, "unknown_cache_replaced", ls->unknown_cache_replaced);
         ot_jw_u64(w, "left_to_parsers", ls->flows_skipped);
         ot_jw_u64(w, "packets_inspected", ls->packets_inspected);
+        ot_jw_u64(w, "unanswered", ls->flows_unanswered);
+        ot_jw_u64(w, "held_bytes", ls->held_bytes);
+        ot_jw_u64(w, "held_full", ls->held_full);
         ot_jw_obj_close(w);
     }
     if (s->detect)

@@ -112,7 +112,7 @@ struct ot_flow {
     const struct ot_proto_parser *parser;
     void *app_state;
     void *ndpi;    /* struct ndpi_flow_struct * */
-    void *ndpi_hs; /* TCP handshake held back for nDPI (label-ndpi.c) */
+    void *ndpi_hs; /* packets held back for nDPI (label-ndpi.c): TCP handshake, unanswered UDP */
 
     char community_id[64]; /* "1:base64", filled when the flow starts */
 };

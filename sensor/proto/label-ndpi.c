@@ -1,5 +1,6 @@
 #include "proto/label.h"
 
+#include <arpa/inet.h>
 #include <ndpi/ndpi_api.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,30 @@ struct held_handshake {
 };
 
 /*
+ * The payload packets of a UDP flow that has had no answer yet (label.h),
+ * held back in one block: records of (time, length, bytes), each padded to
+ * 8 bytes.  Stored in the flow's ndpi_hs, which a UDP flow does not use for
+ * a handshake.  A packet longer than UDP_HOLD_LEN is not held: it and the
+ * ones before it go to nDPI at once.
+ */
+#define UDP_HOLD_LEN 2048
+
+struct udp_rec {
+    uint64_t ts_us;
+    uint32_t len;
+    uint32_t pad;
+    uint8_t l3[];
+};
+
+struct held_udp {
+    uint32_t n;    /* records */
+    uint32_t used; /* bytes of data[] used */
+    uint32_t cap;  /* bytes of data[] */
+    uint32_t pad;
+    uint8_t data[];
+};
+
+/*
  * Services nDPI could not name lately (see label.h): after nDPI has seen
  * payload of a flow and named nothing, new flows with the same client,
  * server, server port and IP protocol skip it for conf.unknown_us from that
@@ -131,6 +156,7 @@ struct ot_labeler {
     struct label_name *names;
     struct unknown_entry *unknown; /* UNKNOWN_SLOTS entries; NULL when conf.unknown_us is 0 */
     struct ot_ndpi_arena *arena;   /* the module's start-up allocations (label-ndpi-arena.h) */
+    uint16_t ssdp, dhcpv6;         /* nDPI's ids, for unanswered flows on their ports */
 };
 
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
@@ -139,6 +165,8 @@ void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
     c->parsed_flows = false;
     c->tls_flows = false;
     c->unknown_us = 300 * UINT64_C(1000000);
+    c->unanswered_udp = false;
+    c->held_bytes = UINT64_C(8) << 20;
 }
 
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
@@ -177,6 +205,8 @@ int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out)
     ot_ndpi_arena_end_fill(l->arena);
     if (!l->mod)
         goto out_free;
+    l->ssdp = ndpi_get_proto_by_name(l->mod, "SSDP");
+    l->dhcpv6 = ndpi_get_proto_by_name(l->mod, "DHCPV6");
     *out = l;
     return OT_OK;
 
@@ -201,8 +231,17 @@ void ot_labeler_free(struct ot_labeler *l)
     free(l);
 }
 
-static void release(struct ot_flow *f)
+/* Held UDP packets of f (ndpi_hs of a UDP flow), or NULL. */
+static inline struct held_udp *held_udp(const struct ot_flow *f)
 {
+    return f->ip_proto == 17 ? f->ndpi_hs : NULL;
+}
+
+static void release(struct ot_labeler *l, struct ot_flow *f)
+{
+    const struct held_udp *u = held_udp(f);
+    if (u)
+        l->st.held_bytes -= sizeof(*u) + u->cap;
     free(f->ndpi_hs);
     f->ndpi_hs = NULL;
     if (f->ndpi) {
@@ -333,18 +372,107 @@ static bool hold_handshake(struct ot_labeler *l, struct ot_flow *f, const struct
     return true;
 }
 
+/*
+ * Hold a payload packet of a UDP flow that has had no answer (label.h);
+ * false: it goes to nDPI now (policy, an answer came, too long, or the held
+ * bytes are at their bound), after any held before it.  Once max_packets
+ * are held the rest are dropped, as nDPI would not have seen them.
+ */
+static bool hold_unanswered(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3,
+                            uint32_t caplen, uint64_t ts_us, bool payload)
+{
+    if (l->conf.unanswered_udp || f->ip_proto != 17 || f->pkts[1] || !payload || f->ndpi ||
+        caplen > UDP_HOLD_LEN)
+        return false;
+    struct held_udp *u = f->ndpi_hs;
+    if (u && u->n >= l->conf.max_packets)
+        return true;
+    uint32_t rec = (uint32_t)sizeof(struct udp_rec) + ((caplen + 7) & ~7u);
+    uint32_t used = u ? u->used : 0, cap = u ? u->cap : 0;
+    if (used + rec > cap) {
+        uint32_t ncap = cap ? cap * 2 : 512;
+        while (ncap < used + rec)
+            ncap *= 2;
+        uint64_t more = ncap - cap + (u ? 0 : sizeof(*u));
+        if (l->st.held_bytes + more > l->conf.held_bytes) {
+            l->st.held_full++;
+            return false;
+        }
+        struct held_udp *nu = realloc(u, sizeof(*nu) + ncap);
+        if (!nu)
+            return false;
+        if (!u)
+            nu->n = nu->used = 0;
+        l->st.held_bytes += more;
+        nu->cap = ncap;
+        f->ndpi_hs = u = nu;
+    }
+    struct udp_rec *r = (struct udp_rec *)(void *)(u->data + u->used);
+    r->ts_us = ts_us;
+    r->len = caplen;
+    memcpy(r->l3, l3, caplen);
+    u->used += rec;
+    u->n++;
+    return true;
+}
+
+/* The held packets of an unanswered UDP flow to nDPI, in order (see hold_unanswered()). */
+static void replay_unanswered(struct ot_labeler *l, struct ot_flow *f)
+{
+    struct held_udp *u = f->ndpi_hs;
+    f->ndpi_hs = NULL;
+    l->st.held_bytes -= sizeof(*u) + u->cap;
+    for (uint32_t i = 0, off = 0; i < u->n && f->ndpi_pkts != NDPI_DONE; i++) {
+        const struct udp_rec *r = (const struct udp_rec *)(const void *)(u->data + off);
+        off += (uint32_t)sizeof(*r) + ((r->len + 7) & ~7u);
+        inspect(l, f, r->l3, r->len, r->ts_us, true);
+    }
+    free(u);
+}
+
+/*
+ * The label of a UDP flow that ended unanswered, without inspection: what
+ * nDPI guesses from the ports and (IPv4) addresses, else SSDP or DHCPv6 by
+ * their ports, which nDPI 4.2 does not list (they are the commonest
+ * unanswered payloads it read).
+ */
+static ndpi_protocol guess_unanswered(const struct ot_labeler *l, const struct ot_flow *f)
+{
+    uint32_t cli = 0, srv = 0;
+    if (!f->v6) {
+        memcpy(&cli, f->cli.u.b, 4);
+        memcpy(&srv, f->srv.u.b, 4);
+        cli = ntohl(cli);
+        srv = ntohl(srv);
+    }
+    ndpi_protocol pr =
+        ndpi_guess_undetected_protocol(l->mod, NULL, 17, cli, f->cli_port, srv, f->srv_port);
+    if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
+        if (f->srv_port == 1900 || f->cli_port == 1900)
+            pr.app_protocol = l->ssdp;
+        else if (f->srv_port == 547 || f->srv_port == 546)
+            pr.app_protocol = l->dhcpv6;
+    }
+    return pr;
+}
+
 static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, uint32_t caplen,
                     uint64_t ts_us, bool payload)
 {
     /* The first packet nDPI would see of this flow (held handshake included). */
     if (!f->ndpi && l->unknown && recently_unknown(l, f, ts_us)) {
-        release(f);
+        release(l, f);
         f->ndpi_pkts = NDPI_DONE;
         l->st.flows_unknown_cached++;
         return;
     }
+    if (hold_unanswered(l, f, l3, caplen, ts_us, payload))
+        return;
     if (f->ndpi_hs) {
-        replay_handshake(l, f);
+        if (f->ip_proto == 17)
+            replay_unanswered(l, f);
+        else
+            replay_handshake(l, f);
         if (f->ndpi_pkts == NDPI_DONE)
             return;
     }
@@ -368,7 +496,7 @@ static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, 
         store(f, pr);
         report_quic(l, f, pr, ts_us);
         l->st.flows_classified++;
-        release(f);
+        release(l, f);
         f->ndpi_pkts = NDPI_DONE;
         return;
     }
@@ -441,7 +569,7 @@ void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f)
         l->held->f = NULL;
     if (f->ndpi_pkts == NDPI_DONE)
         return;
-    release(f);
+    release(l, f);
     f->ndpi_pkts = NDPI_DONE;
     l->st.flows_skipped++;
 }
@@ -450,10 +578,23 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
 {
     if (l->held && l->held->f == f)
         release_held(l);
+    if (held_udp(f) && f->ndpi_pkts != NDPI_DONE) {
+        /* Unanswered to the end (an answer would have sent the held packets on). */
+        ndpi_protocol pr = guess_unanswered(l, f);
+        store(f, pr);
+        l->st.flows_unanswered++;
+        if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN)
+            l->st.flows_unknown++;
+        else
+            l->st.flows_guessed++;
+        release(l, f);
+        f->ndpi_pkts = NDPI_DONE;
+        return;
+    }
     if (f->ndpi_hs && f->ndpi_pkts != NDPI_DONE)
         replay_handshake(l, f);
     if (f->ndpi_pkts == NDPI_DONE || !f->ndpi) {
-        release(f);
+        release(l, f);
         return;
     }
     uint8_t guessed = 0;
@@ -471,7 +612,7 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
         else
             l->st.flows_classified++;
     }
-    release(f);
+    release(l, f);
     f->ndpi_pkts = NDPI_DONE;
 }
 

@@ -31,13 +31,26 @@
  *     they come in runs between the same two ends.  The first flow after the
  *     window is inspected again, so a service that starts speaking something
  *     nDPI knows gets its label back; keyed by the client too, so one host's
- *     traffic never hides another's.  A fixed table (4,096 services).
+ *     traffic never hides another's.  A fixed table (4,096 services);
+ *   - no payload of a UDP flow that has had no answer: its packets are held
+ *     back (copies, at most max_packets of them, each up to 2,048 bytes)
+ *     until the first packet from the other side, and then go to nDPI in
+ *     order ahead of it, so an answered flow gets the label it always got.
+ *     A flow that ends unanswered is labelled from its ports and addresses
+ *     (nDPI's guess, plus SSDP and DHCPv6, whose ports nDPI 4.2 does not
+ *     list) without inspection (ndpi.unanswered-udp = yes: inspect them).
+ *     Unanswered datagrams are scans, broadcasts, announcements and probes
+ *     nobody took up; they were over a quarter of nDPI's cost on the bench
+ *     capture (docs/configuration.md says what labels it changes there).
+ *     The copies are bounded by held_bytes in all (ndpi.held-bytes); past
+ *     it a packet goes to nDPI at once (counted: held_full).
  * The full-label behaviour of earlier versions: ndpi.parsed-flows = yes,
  * ndpi.max-packets = 12.
  * nDPI's per-flow state (about 700 bytes) is freed as soon as the label is
  * decided, so memory is bounded by the flows still being classified, plus
- * one held packet (64 KiB) per labeler and, per TCP flow nDPI has not seen
- * yet, up to 4 held handshake headers (about 500 bytes, freed with the flow).
+ * one held packet (64 KiB) per labeler, per TCP flow nDPI has not seen
+ * yet, up to 4 held handshake headers (about 500 bytes, freed with the
+ * flow), and the held packets of unanswered UDP flows (held_bytes in all).
  */
 #ifndef OT_SENSOR_LABEL_H
 #define OT_SENSOR_LABEL_H
@@ -58,6 +71,9 @@ struct ot_label_stats {
     uint64_t alloc_failed;
     uint64_t flows_unknown_cached;   /* not inspected: their service was unknown lately */
     uint64_t unknown_cache_replaced; /* a fresh unknown-service entry overwritten by another */
+    uint64_t flows_unanswered;       /* UDP flows that ended unanswered: labelled without nDPI */
+    uint64_t held_full;  /* packets of unanswered flows inspected at once: held_bytes reached */
+    uint64_t held_bytes; /* bytes held now for unanswered UDP flows */
 };
 
 /*
@@ -77,6 +93,8 @@ struct ot_labeler_conf {
     bool parsed_flows;    /* also flows one of our parsers claimed */
     bool tls_flows;       /* TLS flows even when parsed_flows is off */
     uint64_t unknown_us;  /* skip flows of a service found unknown this recently (0: never) */
+    bool unanswered_udp;  /* inspect UDP payload before the flow's first answer too */
+    uint64_t held_bytes;  /* bound of the packets held for unanswered UDP flows */
     /*
      * Called once for a flow nDPI names QUIC and read a server name of, when
      * its label is decided (before nDPI's flow state is freed).  May be NULL.
@@ -88,7 +106,10 @@ struct ot_labeler_conf {
 
 struct ot_labeler;
 
-/* Defaults: 4 packets, parsed flows (TLS too) left to the parsers, unknown services 300 s. */
+/*
+ * Defaults: 4 packets, parsed flows (TLS too) left to the parsers, unknown
+ * services 300 s, unanswered UDP flows labelled from their ports, 8 MiB held.
+ */
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c /* OUT */);
 int ot_labeler_new(const struct ot_labeler_conf *conf, struct ot_labeler **out /* OUT */);
 void ot_labeler_free(struct ot_labeler *l);

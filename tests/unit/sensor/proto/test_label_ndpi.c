@@ -3,7 +3,9 @@
  * a DNS query is named, a payload nDPI does not know is not, and the
  * unknown-service cache skips new flows of the same client to the same
  * server port for its window only, keyed by client, server, port and
- * protocol, and only after nDPI has seen payload.  The sensor's own
+ * protocol, and only after nDPI has seen payload.  UDP flows without an
+ * answer are labelled from their ports without inspection, answered ones as
+ * if every flow were inspected, within the held-bytes bound.  The sensor's own
  * NDPI_BITMASK_COMPARE answers as the library's does, and is the one
  * libndpi's calls reach.
  */
@@ -115,15 +117,27 @@ static const uint8_t dns_query[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x
                                     0x00, 0x00, 0x07, 'e',  'x',  'a',  'm',  'p',  'l',  'e',
                                     0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01};
 
-static struct ot_labeler *labeler(uint64_t unknown_us)
+/* The defaults, checked, with these three settings. */
+static struct ot_labeler *make_labeler(uint64_t unknown_us, bool unanswered_udp,
+                                       uint64_t held_bytes)
 {
     struct ot_labeler_conf c;
     ot_labeler_conf_defaults(&c);
     assert_int_equal(c.unknown_us, 300 * SEC);
+    assert_false(c.unanswered_udp);
+    assert_int_equal(c.held_bytes, 8u << 20);
     c.unknown_us = unknown_us;
+    c.unanswered_udp = unanswered_udp;
+    c.held_bytes = held_bytes;
     struct ot_labeler *l = NULL;
     assert_int_equal(ot_labeler_new(&c, &l), OT_OK);
     return l;
+}
+
+/* A labeler that inspects unanswered UDP flows too (the tests of the cache use one-way flows). */
+static struct ot_labeler *labeler(uint64_t unknown_us)
+{
+    return make_labeler(unknown_us, true, 8u << 20);
 }
 
 /* Junk from CLI:5000 to SRV:PORT at T, as a one-packet UDP flow; its label. */
@@ -237,6 +251,158 @@ static void test_unknown_cache_needs_payload(void **state)
     ot_labeler_free(l);
 }
 
+/* A BitTorrent DHT ping (bencoded): nDPI names it from the payload on any port. */
+static const char dht_ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+static const char dht_pong[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
+/* An SSDP search, as sent to 239.255.255.250:1900. */
+static const char msearch[] = "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"
+                              "MAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n";
+
+/* The default cache, with HELD_BYTES held at most (UNANSWERED_UDP: inspect those flows too). */
+static struct ot_labeler *labeler_default(uint64_t held_bytes, bool unanswered_udp)
+{
+    return make_labeler(300 * SEC, unanswered_udp, held_bytes);
+}
+
+/*
+ * A UDP flow of N packets, DIRS[i] the direction of packet i (0: from the
+ * client, 1: the answer), counted as the flow table counts them before it
+ * calls the labeler; ended; its label.
+ */
+static const char *udp_flow(struct ot_labeler *l, struct pkt *pk, const int *dirs, int n,
+                            char *label)
+{
+    struct ot_flow *f = flow_for(&pk[0].p);
+    for (int i = 0; i < n; i++) {
+        f->pkts[dirs[i]]++;
+        f->last_us = pk[i].p.ts_us;
+        ot_labeler_packet(l, f, dirs[i], &pk[i].p);
+    }
+    ot_labeler_flow_end(l, f);
+    ot_labeler_name(l, f, label, 64);
+    free(f);
+    return label;
+}
+
+/* An unanswered UDP flow is labelled from its ports, without inspection. */
+static void test_unanswered_udp_not_inspected(void **state)
+{
+    (void)state;
+    static const int one[] = {0}, three[] = {0, 0, 0};
+    char label[64];
+    struct pkt k[3];
+    const char *pc = "192.168.1.10", *peer = "203.0.113.7";
+
+    /* Inspected, the DHT ping is BitTorrent on any port... */
+    struct ot_labeler *l = labeler_default(8u << 20, true);
+    mk(&k[0], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0);
+    assert_string_equal(udp_flow(l, k, one, 1, label), "BitTorrent");
+    assert_int_equal(ot_labeler_stats(l)->packets_inspected, 1);
+    ot_labeler_free(l);
+
+    /* ...unanswered by default, it is not looked at: no port says BitTorrent. */
+    l = labeler_default(8u << 20, false);
+    const struct ot_label_stats *st = ot_labeler_stats(l);
+    for (int i = 0; i < 3; i++)
+        mk(&k[i], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0 + i);
+    assert_string_equal(udp_flow(l, k, three, 3, label), "");
+    assert_int_equal(st->packets_inspected, 0);
+    assert_int_equal(st->flows_unanswered, 1);
+    assert_int_equal(st->flows_unknown, 1);
+    assert_int_equal(st->held_bytes, 0);
+
+    /* nDPI's port guess, and SSDP, which nDPI 4.2 does not list by port. */
+    mk(&k[0], 17, pc, 40002, "192.168.1.1", 53, 0, dns_query, sizeof(dns_query), T0);
+    assert_string_equal(udp_flow(l, k, one, 1, label), "DNS");
+    mk(&k[0], 17, pc, 40003, "239.255.255.250", 1900, 0, msearch, sizeof(msearch) - 1, T0);
+    assert_string_equal(udp_flow(l, k, one, 1, label), "SSDP");
+    assert_int_equal(st->packets_inspected, 0);
+    assert_int_equal(st->flows_unanswered, 3);
+    assert_int_equal(st->flows_guessed, 2);
+    assert_int_equal(st->held_bytes, 0);
+    ot_labeler_free(l);
+}
+
+/*
+ * An answered flow gets the label and the inspections it gets with every
+ * flow inspected: the held packets go to nDPI, in order, before the answer.
+ */
+static void test_answered_udp_as_inspected(void **state)
+{
+    (void)state;
+    static const int ping_pong[] = {0, 0, 1}, junk_then_answer[] = {0, 0, 0, 0, 0, 0, 1};
+    const char *pc = "192.168.1.10", *peer = "203.0.113.7";
+    for (int mode = 0; mode < 2; mode++) {
+        struct ot_labeler *l = labeler_default(8u << 20, mode == 1);
+        const struct ot_label_stats *st = ot_labeler_stats(l);
+        char label[64];
+        struct pkt k[7];
+        /* Two pings (the first held until the answer), then the answer. */
+        mk(&k[0], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0);
+        mk(&k[1], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0 + 1);
+        mk(&k[2], 17, peer, 41234, pc, 40001, 0, dht_pong, sizeof(dht_pong) - 1, T0 + 2);
+        assert_string_equal(udp_flow(l, k, ping_pong, 3, label), "BitTorrent");
+        uint64_t after_dht = st->packets_inspected;
+        assert_true(after_dht >= 1);
+        /*
+         * Six unknown datagrams, then an answer: nDPI sees max-packets (4) of
+         * them either way.  Other ends: nDPI remembers BitTorrent peers.
+         */
+        const char *pc2 = "192.168.1.20", *peer2 = "198.51.100.7";
+        for (int i = 0; i < 6; i++)
+            mk(&k[i], 17, pc2, 40005, peer2, 41234, 0, junk, sizeof(junk), T0 + 10 + i);
+        mk(&k[6], 17, peer2, 41234, pc2, 40005, 0, junk, sizeof(junk), T0 + 20);
+        assert_string_equal(udp_flow(l, k, junk_then_answer, 7, label), "");
+        assert_int_equal(st->packets_inspected - after_dht, 4);
+        assert_int_equal(st->flows_unanswered, 0);
+        assert_int_equal(st->held_bytes, 0);
+        ot_labeler_free(l);
+    }
+}
+
+/* Past ndpi.held-bytes a packet goes to nDPI at once, and is counted. */
+static void test_held_bytes_bound(void **state)
+{
+    (void)state;
+    static const int one[] = {0};
+    struct ot_labeler *l = labeler_default(0, false);
+    const struct ot_label_stats *st = ot_labeler_stats(l);
+    char label[64];
+    struct pkt k[2];
+    mk(&k[0], 17, "192.168.1.10", 40001, "203.0.113.7", 41234, 0, dht_ping, sizeof(dht_ping) - 1,
+       T0);
+    assert_string_equal(udp_flow(l, k, one, 1, label), "BitTorrent");
+    assert_int_equal(st->held_full, 1);
+    assert_int_equal(st->packets_inspected, 1);
+    assert_int_equal(st->flows_unanswered, 0);
+    ot_labeler_free(l);
+
+    /* Room for one small flow's packets but not a second's: the second is inspected. */
+    l = labeler_default(1024, false);
+    st = ot_labeler_stats(l);
+    struct ot_flow *a = flow_for(&k[0].p);
+    a->pkts[0] = 1;
+    ot_labeler_packet(l, a, 0, &k[0].p);
+    mk(&k[1], 17, "192.168.1.11", 40002, "203.0.113.8", 41234, 0, dht_ping, sizeof(dht_ping) - 1,
+       T0 + 2);
+    struct ot_flow *b = flow_for(&k[1].p);
+    b->pkts[0] = 1;
+    ot_labeler_packet(l, b, 0, &k[1].p);
+    /* The second packet released the first (held until the parsers had seen it). */
+    assert_true(st->held_bytes > 0 && st->held_bytes <= 1024);
+    ot_labeler_flow_end(l, b);
+    assert_int_equal(st->held_full, 1);
+    assert_int_equal(st->packets_inspected, 1);
+    ot_labeler_flow_end(l, a);
+    assert_int_equal(st->held_bytes, 0);
+    assert_int_equal(st->flows_unanswered, 1);
+    ot_labeler_name(l, b, label, sizeof(label));
+    assert_string_equal(label, "BitTorrent");
+    free(a);
+    free(b);
+    ot_labeler_free(l);
+}
+
 typedef int (*bitmask_compare_fn)(NDPI_PROTOCOL_BITMASK, NDPI_PROTOCOL_BITMASK);
 
 /* xorshift64*: reproducible bits for the comparison below. */
@@ -321,6 +487,9 @@ int main(void)
         cmocka_unit_test(test_known_and_unknown),
         cmocka_unit_test(test_unknown_cache_window),
         cmocka_unit_test(test_unknown_cache_needs_payload),
+        cmocka_unit_test(test_unanswered_udp_not_inspected),
+        cmocka_unit_test(test_answered_udp_as_inspected),
+        cmocka_unit_test(test_held_bytes_bound),
         cmocka_unit_test(test_bitmask_compare_as_ndpi),
         cmocka_unit_test(test_bitmask_compare_interposed),
     };
