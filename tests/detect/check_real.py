@@ -21,6 +21,7 @@ usage: check_real.py SENSOR DATA_DIR SRC_DIR
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -43,15 +44,24 @@ MALTRAIL_HEURISTICS = {
 MALTRAIL_LABELS = {"malware (test)", "ICMP", "sinkholed by testsink", "parked site"}
 
 
-def shown_as(indicator, exp):
-    """Does Maltrail's expectation `exp` name our ioc alert's `indicator`?
+def shown_as(evidence, exp):
+    """Does Maltrail's expectation `exp` name our ioc alert (its `evidence`)?
 
     Maltrail shows a URL trail by parts: a path trail ("/malicious-login.php")
     without its leading slash, a host+path trail ("evil-url.example/bad/path")
-    by its host.  Anything else must be equal.
+    by its host.  A name that matched a trail only in part shows the rest in
+    parentheses: "(www).evil-parent.com" is www.evil-parent.com seen, matched
+    by the trail evil-parent.com.  Anything else must be equal.
     """
+    indicator = evidence.get("indicator")
+    if not indicator:
+        return False
     if exp == indicator:
         return True
+    if "(" in exp:
+        trail = re.sub(r"\([^)]*\)\.?|\.?\([^)]*\)", "", exp)
+        seen = exp.replace("(", "").replace(")", "")
+        return indicator == trail and evidence.get("seen") == seen
     if "/" in indicator:
         return exp in (indicator.lstrip("/"), indicator.split("/")[0])
     return False
@@ -165,8 +175,8 @@ if os.path.isdir(MALTRAIL):
         for case in manifest:
             cap = f"stamparm__maltrail/sensor/tests/corpus/{case['pcap']}"
             rc, alerts, err = run(os.path.join(MALTRAIL, case["pcap"]), ["--indicators", feed])
-            indicators = {a["alert"].get("evidence", {}).get("indicator") for a in alerts
-                          if a["alert"]["category"] == "ioc"}
+            evidence = [a["alert"].get("evidence", {}) for a in alerts
+                        if a["alert"]["category"] == "ioc"]
             cats = {a["alert"]["category"] for a in alerts}
             if not case["expect"]:
                 mt_total += 1
@@ -184,7 +194,7 @@ if os.path.isdir(MALTRAIL):
                 if fam:
                     good = fam in cats
                 else:
-                    good = any(shown_as(v, exp) for v in indicators if v)
+                    good = any(shown_as(ev, exp) for ev in evidence)
                 if good:
                     mt_ok += 1
                 else:
