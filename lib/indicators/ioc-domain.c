@@ -134,16 +134,13 @@ int ot_ioc_add_domain_(struct ot_ioc_set *set, const char *s, size_t n,
     return ot_ioc_insert_(set, &nw);
 }
 
-bool ot_ioc_match_domain(const struct ot_ioc_set *set, const char *name, size_t len,
-                         struct ot_ioc_hit *hit)
+/* The listed domain that key[0..klen) is, or is below, into hit. */
+static bool match_suffixes(const struct ot_ioc_set *set, const char *key, size_t klen,
+                           struct ot_ioc_hit *hit)
 {
-    char key[OT_IOC_DOMAIN_MAX + 1];
-    size_t klen;
     uint8_t start[OT_IOC_DOMAIN_MAX]; /* where each suffix starts */
     uint32_t hashes[OT_IOC_DOMAIN_MAX];
     unsigned n = 0;
-    if (!set || !name || !ot_ioc_domain_key_(name, len, key, &klen))
-        return false;
     /* every suffix hashed first (their slots load in parallel), then probed
      * longest first */
     for (size_t p = 0;;) {
@@ -163,4 +160,31 @@ bool ot_ioc_match_domain(const struct ot_ioc_set *set, const char *name, size_t 
         }
     }
     return false;
+}
+
+/*
+ * The end of the onion name in "x.onion.gateway.tld" (a Tor2web gateway:
+ * onion.to, onion.ws, onion.ly ... serve onion services on the open web,
+ * and ransom notes send victims there), or 0.  "onion.to" alone names no
+ * onion service.
+ */
+static size_t onion_end(const char *key, size_t klen)
+{
+    for (size_t i = 1; i + 7 <= klen; i++)
+        if (key[i - 1] == '.' && memcmp(key + i, "onion.", 6) == 0)
+            return i + 5;
+    return 0;
+}
+
+bool ot_ioc_match_domain(const struct ot_ioc_set *set, const char *name, size_t len,
+                         struct ot_ioc_hit *hit)
+{
+    char key[OT_IOC_DOMAIN_MAX + 1];
+    size_t klen;
+    if (!set || !name || !ot_ioc_domain_key_(name, len, key, &klen))
+        return false;
+    if (match_suffixes(set, key, klen, hit))
+        return true;
+    size_t e = onion_end(key, klen);
+    return e && match_suffixes(set, key, e, hit);
 }

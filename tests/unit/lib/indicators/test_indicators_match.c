@@ -292,6 +292,33 @@ static void test_domains(void **state)
     ot_ioc_set_free(s);
 }
 
+/* A listed onion service matches through a Tor2web gateway ("x.onion.to"). */
+static void test_onion_gateways(void **state)
+{
+    (void)state;
+    struct ot_ioc_set *s = new_set(0);
+    struct ot_ioc_hit h;
+    struct ot_ioc_meta m = {.category = "ransom"};
+    assert_int_equal(ot_ioc_set_add(s, OT_IOC_AUTO, "payme3xample7ab.onion", 21, &m, NULL, 0), 0);
+    assert_int_equal(add(s, "listed-gateway.example"), 0);
+    ot_ioc_set_finalize(s);
+    assert_true(dom(s, "payme3xample7ab.onion", &h));
+    assert_true(dom(s, "payme3xample7ab.onion.to", &h));
+    assert_string_equal(h.category, "ransom");
+    assert_string_equal(h.value, "payme3xample7ab.onion");
+    assert_true(dom(s, "www.payme3xample7ab.onion.ws", NULL));
+    assert_true(dom(s, "PAYME3XAMPLE7AB.Onion.Cab.", NULL));
+    /* another onion service, the gateway alone, onion not as a whole label: no */
+    assert_false(dom(s, "other3xample7ab.onion.to", NULL));
+    assert_false(dom(s, "onion.to", NULL));
+    assert_false(dom(s, "payme3xample7ab.onionx.to", NULL));
+    assert_false(dom(s, "payme3xample7ab.xonion.to", NULL));
+    assert_true(dom(s, "payme3xample7ab.onion.", NULL)); /* one trailing dot ignored */
+    /* a listed gateway domain still matches as itself */
+    assert_true(dom(s, "a.onion.listed-gateway.example", NULL));
+    ot_ioc_set_free(s);
+}
+
 static void test_domain_errors(void **state)
 {
     struct ot_ioc_set *s = new_set(0);
@@ -705,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_lpm_v4_filters),
         cmocka_unit_test(test_lpm_v6),
         cmocka_unit_test(test_domains),
+        cmocka_unit_test(test_onion_gateways),
         cmocka_unit_test(test_domain_errors),
         cmocka_unit_test(test_url_normalisation),
         cmocka_unit_test(test_url_specific_first),
