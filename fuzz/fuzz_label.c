@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "l4-packet.h"
 #include "proto/label.h"
 
 #define CHECK(c)                                                                                   \
@@ -37,8 +38,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NFLOWS  4
-#define HDR_MAX 40 /* IPv4 + TCP */
+#define NFLOWS 4
 
 static const uint8_t tcp_flags[8] = {
     OT_TH_SYN, OT_TH_SYN | OT_TH_ACK, OT_TH_ACK, OT_TH_ACK | OT_TH_PSH,
@@ -112,45 +112,12 @@ static void flow_start(struct fflow *ff, unsigned idx, uint8_t proto, uint64_t t
 static void build(const struct fflow *ff, int dir, uint8_t flags, const uint8_t *pl, uint32_t len,
                   uint64_t ts, uint8_t *buf, struct ot_packet *p)
 {
-    bool tcp = ff->proto == 6;
-    uint32_t l4 = tcp ? 20 : 8, total = 20 + l4 + len;
-    memset(buf, 0, 20 + l4);
-    buf[0] = 0x45;
-    buf[2] = (uint8_t)(total >> 8);
-    buf[3] = (uint8_t)total;
-    buf[8] = 64;
-    buf[9] = ff->proto;
-    memcpy(buf + 12, dir ? ff->srv : ff->cli, 4);
-    memcpy(buf + 16, dir ? ff->cli : ff->srv, 4);
-    uint16_t sp = dir ? ff->srv_port : ff->cli_port, dp = dir ? ff->cli_port : ff->srv_port;
-    uint8_t *th = buf + 20;
-    th[0] = (uint8_t)(sp >> 8);
-    th[1] = (uint8_t)sp;
-    th[2] = (uint8_t)(dp >> 8);
-    th[3] = (uint8_t)dp;
-    if (tcp) {
-        th[7] = 1;
-        th[12] = 5 << 4;
-        th[13] = flags;
-        th[14] = 0xff;
-    } else {
-        th[4] = (uint8_t)((8 + len) >> 8);
-        th[5] = (uint8_t)(8 + len);
-    }
-    memcpy(th + l4, pl, len);
-    memset(p, 0, sizeof(*p));
-    p->ts_us = ts;
-    p->caplen = p->wirelen = p->ip_len = p->l3_caplen = total;
-    p->flags = OT_PKT_IPV4 | (tcp ? OT_PKT_TCP : OT_PKT_UDP);
-    p->l3 = buf;
-    p->ip_proto = ff->proto;
-    memcpy(p->src.u.b, buf + 12, 4);
-    memcpy(p->dst.u.b, buf + 16, 4);
-    p->sp = sp;
-    p->dp = dp;
-    p->tcp_flags = tcp ? flags : 0;
-    p->payload = th + l4;
-    p->payload_len = len;
+    if (dir)
+        ot_l4_packet(buf, ff->proto, ff->srv, ff->srv_port, ff->cli, ff->cli_port, flags, pl, len,
+                     ts, p);
+    else
+        ot_l4_packet(buf, ff->proto, ff->cli, ff->cli_port, ff->srv, ff->srv_port, flags, pl, len,
+                     ts, p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -166,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(flows[i].f);
         flows[i].proto = 0;
     }
-    static uint8_t buf[HDR_MAX + 255];
+    static uint8_t buf[OT_L4_PACKET_HDR + 255];
     uint64_t ts = UINT64_C(1700000000) * 1000000;
     size_t i = 1;
     while (i + 3 <= size) {

@@ -22,13 +22,14 @@
 #include <cmocka.h>
 
 #include "otasuke/error.h"
+#include "l4-packet.h"
 #include "proto/label.h"
 
 #define SEC UINT64_C(1000000)
 #define T0  (UINT64_C(1700000000) * SEC)
 
 struct pkt {
-    uint8_t buf[128];
+    uint8_t buf[256];
     struct ot_packet p;
 };
 
@@ -36,49 +37,11 @@ struct pkt {
 static void mk(struct pkt *k, uint8_t proto, const char *src, uint16_t sp, const char *dst,
                uint16_t dp, uint8_t flags, const void *payload, uint32_t len, uint64_t t)
 {
-    memset(k, 0, sizeof(*k));
-    uint32_t l4 = proto == 6 ? 20 : 8;
-    uint32_t total = 20 + l4 + len;
-    assert_true(total <= sizeof(k->buf));
-    uint8_t *ip = k->buf;
-    ip[0] = 0x45;
-    ip[2] = (uint8_t)(total >> 8);
-    ip[3] = (uint8_t)total;
-    ip[8] = 64;
-    ip[9] = proto;
-    assert_int_equal(inet_pton(AF_INET, src, ip + 12), 1);
-    assert_int_equal(inet_pton(AF_INET, dst, ip + 16), 1);
-    uint8_t *th = ip + 20;
-    th[0] = (uint8_t)(sp >> 8);
-    th[1] = (uint8_t)sp;
-    th[2] = (uint8_t)(dp >> 8);
-    th[3] = (uint8_t)dp;
-    if (proto == 6) {
-        th[7] = 1; /* seq 1 */
-        th[12] = 5 << 4;
-        th[13] = flags;
-        th[14] = 0xff;
-    } else {
-        th[4] = (uint8_t)((8 + len) >> 8);
-        th[5] = (uint8_t)(8 + len);
-    }
-    if (len)
-        memcpy(th + l4, payload, len);
-    struct ot_packet *p = &k->p;
-    p->ts_us = t;
-    p->caplen = p->wirelen = total;
-    p->flags = OT_PKT_IPV4 | (proto == 6 ? OT_PKT_TCP : OT_PKT_UDP);
-    p->l3 = ip;
-    p->l3_caplen = total;
-    p->ip_len = total;
-    p->ip_proto = proto;
-    memcpy(p->src.u.b, ip + 12, 4);
-    memcpy(p->dst.u.b, ip + 16, 4);
-    p->sp = sp;
-    p->dp = dp;
-    p->tcp_flags = flags;
-    p->payload = th + l4;
-    p->payload_len = len;
+    uint8_t s4[4], d4[4];
+    assert_true(OT_L4_PACKET_HDR + len <= sizeof(k->buf));
+    assert_int_equal(inet_pton(AF_INET, src, s4), 1);
+    assert_int_equal(inet_pton(AF_INET, dst, d4), 1);
+    ot_l4_packet(k->buf, proto, s4, sp, d4, dp, flags, payload, len, t, &k->p);
 }
 
 /* A fresh flow as the table would start it for the packet's sender as client. */
