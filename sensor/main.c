@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "otasuke/error.h"
 #include "otasuke/version.h"
+#include "output/server-out.h"
 #include "sensor.h"
 #include "transport/enroll.h"
 
@@ -356,6 +357,15 @@ int main(int argc, char **argv)
     if (o.check_only) {
         if (o.verbose)
             ot_sensor_config_dump(&cfg, stdout);
+        if (cfg.server) {
+            struct ot_server_out_conf sc = {.state_dir = cfg.state_dir,
+                                            .event_types = cfg.server_event_types};
+            char why[512];
+            if (ot_server_out_check(&sc, why, sizeof(why))) {
+                fprintf(stderr, "otasuke-sensor: server output: %s\n", why);
+                return 1;
+            }
+        }
         printf("otasuke-sensor: configuration OK\n");
         return 0;
     }

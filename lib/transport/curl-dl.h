@@ -36,7 +36,11 @@ struct ot_curl_fns {
 
 extern struct ot_curl_fns ot_curl;
 
-/* Load libcurl once (thread-safe); false when it cannot be (logged, with dlerror()'s reason). */
+/*
+ * Load libcurl once (thread-safe); false when it cannot be (logged, with
+ * dlerror()'s reason).  The environment variable OT_LIBCURL, when set,
+ * names the library to load instead of libcurl.so.4.
+ */
 bool ot_curl_load(void);
 
 #endif

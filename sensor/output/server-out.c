@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "otasuke/error.h"
+#include "transport/curl-dl.h"
 #include "transport/enroll.h"
 #include "transport/sender.h"
 
@@ -52,6 +53,41 @@ static int parse_types(struct ot_server_out *o, const char *list, char *err, siz
     return 0;
 }
 
+/* The enrolment in c->state_dir into *en; else a reason in err. */
+static int load_enrollment(const struct ot_server_out_conf *c, struct ot_enrollment *en, char *err,
+                           size_t errlen)
+{
+    char why[256];
+    int rc = ot_enroll_load(c->state_dir, en, why, sizeof(why));
+    if (rc == OT_ENOENT)
+        snprintf(err, errlen,
+                 "not enrolled (no %s/%s): run `otasuke-sensor enroll URL TOKEN` first",
+                 c->state_dir, OT_ENROLL_FILE);
+    else if (rc)
+        snprintf(err, errlen, "%s", why);
+    return rc;
+}
+
+int ot_server_out_check(const struct ot_server_out_conf *c, char *err, size_t errlen)
+{
+    struct ot_server_out probe;
+    memset(&probe, 0, sizeof(probe));
+    int rc = parse_types(&probe, c->event_types, err, errlen);
+    if (rc)
+        return rc;
+    struct ot_enrollment en;
+    rc = load_enrollment(c, &en, err, errlen);
+    if (rc)
+        return rc;
+    if (!ot_curl_load()) {
+        snprintf(err, errlen,
+                 "libcurl, which sends the events, cannot be loaded (install the Debian package "
+                 "libcurl4)");
+        return OT_ENOENT;
+    }
+    return OT_OK;
+}
+
 int ot_server_out_open(const struct ot_server_out_conf *c, struct ot_server_out **out, char *err,
                        size_t errlen)
 {
@@ -65,18 +101,9 @@ int ot_server_out_open(const struct ot_server_out_conf *c, struct ot_server_out 
     if (rc)
         goto out_free;
     struct ot_enrollment en;
-    char why[256];
-    rc = ot_enroll_load(c->state_dir, &en, why, sizeof(why));
-    if (rc == OT_ENOENT) {
-        snprintf(err, errlen,
-                 "not enrolled (no %s/%s): run `otasuke-sensor enroll URL TOKEN` first",
-                 c->state_dir, OT_ENROLL_FILE);
+    rc = load_enrollment(c, &en, err, errlen);
+    if (rc)
         goto out_free;
-    }
-    if (rc) {
-        snprintf(err, errlen, "%s", why);
-        goto out_free;
-    }
     char spool[4200];
     snprintf(spool, sizeof(spool), "%s/spool", c->state_dir);
     struct ot_sender_config sc;
@@ -93,8 +120,8 @@ int ot_server_out_open(const struct ot_server_out_conf *c, struct ot_server_out 
         goto out_sender;
     }
     o->drain_ms = c->drain_ms;
-    ot_info("server: sending %s events to %s as device %lld (spool %s)",
-                c->event_types, en.url, (long long)en.device_id, spool);
+    ot_info("server: sending %s events to %s as device %lld (spool %s)", c->event_types, en.url,
+            (long long)en.device_id, spool);
     *out = o;
     return 0;
 
@@ -147,8 +174,8 @@ void ot_server_out_close(struct ot_server_out *o)
     struct ot_sender_stats st;
     ot_sender_stats(o->sender, &st);
     ot_info("server: %llu events accepted, %llu duplicates, %llu rejected, %llu still spooled",
-                (unsigned long long)st.accepted, (unsigned long long)st.duplicates,
-                (unsigned long long)st.rejected, (unsigned long long)st.spool.pending_lines);
+            (unsigned long long)st.accepted, (unsigned long long)st.duplicates,
+            (unsigned long long)st.rejected, (unsigned long long)st.spool.pending_lines);
     ot_sender_free(o->sender);
     free(o);
 }

@@ -26,6 +26,14 @@ struct ot_server_out_conf {
 struct ot_server_out;
 
 /*
+ * What the sensor's -T checks before a run with server output: the event
+ * types parse, the sensor is enrolled (its enroll.json reads), and libcurl,
+ * which the sender loads on demand, can be loaded.  0, or a negative ot_err
+ * with an operator-facing reason in err.  Starts nothing.
+ */
+int ot_server_out_check(const struct ot_server_out_conf *c, char *err, size_t errlen);
+
+/*
  * Reads the enrolment, opens the spool and starts the sender thread.  On
  * failure returns a negative ot_err with an operator-facing reason in err
  * (e.g. "not enrolled: run otasuke-sensor enroll URL TOKEN first").

@@ -29,6 +29,20 @@ check "-T refuses a bad configuration (exit 1)" '[ $rc -eq 1 ]'
 check "the error names file:line and the reason" 'grep -q "bad.conf:2: flow.max-flows: expected a whole number" "$work/err" && grep -q "bad.conf:3: unknown setting .bogus-key." "$work/err"'
 check "-s overrides the file" '"$S" -c "$work/good.conf" -s sensor-id=edge-2 -T -v | grep -E "^sensor-id +=  *edge-2" >/dev/null'
 
+# -T with server output: the enrolment must read and libcurl (loaded on demand) must load.
+mkdir -p "$work/state"
+"$S" -T -s server.enabled=yes -s state-dir="$work/state" >/dev/null 2>"$work/err"; rc=$?
+check "-T with server output and no enrolment: exit 1, says to enrol" '[ $rc -eq 1 ] && grep -q "not enrolled" "$work/err"'
+cat >"$work/state/enroll.json" <<EOF
+{"url": "https://127.0.0.1:1", "device_id": 1, "customer_id": 1, "site_id": 1,
+ "credential": "otd_not-a-real-credential", "ca_file": "$work/state/ca.pem"}
+EOF
+check "-T with server output, enrolled, libcurl present: OK" '"$S" -T -s server.enabled=yes -s state-dir="$work/state" | grep -q "configuration OK"'
+OT_LIBCURL=libot-no-such-curl.so.4 "$S" -T -s server.enabled=yes -s state-dir="$work/state" >/dev/null 2>"$work/err"; rc=$?
+check "-T with server output and no libcurl: exit 1, names the package" '[ $rc -eq 1 ] && grep -q "libcurl4" "$work/err" && grep -q "libot-no-such-curl" "$work/err"'
+"$S" -T -s server.enabled=yes -s state-dir="$work/state" -s "server.event-types= , " >/dev/null 2>"$work/err"; rc=$?
+check "-T with server output and no event type to send: exit 1" '[ $rc -eq 1 ] && grep -q "server.event-types is empty" "$work/err"'
+
 "$S" -q -r "$work/demo.pcap" -s sensor-id=cli-test >"$work/out.json"; rc=$?
 check "a file run exits 0" '[ $rc -eq 0 ]'
 check "every line is JSON with event_id and sensor_id" 'python3 -c "
