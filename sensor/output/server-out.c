@@ -22,6 +22,24 @@ struct ot_server_out {
     uint64_t submit_errors;
 };
 
+/*
+ * Every event type the sensor writes (docs/events/: the CLI test checks
+ * that each one documented there is accepted), so that a misspelt type is
+ * refused instead of silently sending nothing.
+ */
+static const char *const known_types[] = {
+    "alert", "asset", "dhcp", "dns", "flow", "ftp", "http",  "imap",   "irc", "pop3",
+    "quic",  "rdp",   "rsh",  "smb", "smtp", "ssh", "stats", "telnet", "tls",
+};
+
+static bool known_type(const char *t, size_t n)
+{
+    for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
+        if (strlen(known_types[i]) == n && memcmp(known_types[i], t, n) == 0)
+            return true;
+    return false;
+}
+
 /* Splits the comma list into o->types; OT_EINVAL (reason in err) on a bad entry. */
 static int parse_types(struct ot_server_out *o, const char *list, char *err, size_t errlen)
 {
@@ -36,6 +54,13 @@ static int parse_types(struct ot_server_out *o, const char *list, char *err, siz
         if (n) {
             if (n >= TYPE_LEN || o->n_types == MAX_TYPES) {
                 snprintf(err, errlen, "server.event-types: '%.*s' is too long or one too many",
+                         (int)n, p);
+                return OT_EINVAL;
+            }
+            if (!known_type(p, n)) {
+                snprintf(err, errlen,
+                         "server.event-types: '%.*s' is no event type the sensor writes (see "
+                         "docs/events/)",
                          (int)n, p);
                 return OT_EINVAL;
             }

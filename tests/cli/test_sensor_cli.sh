@@ -40,6 +40,10 @@ EOF
 check "-T with server output, enrolled, libcurl present: OK" '"$S" -T -s server.enabled=yes -s state-dir="$work/state" | grep -q "configuration OK"'
 OT_LIBCURL=libot-no-such-curl.so.4 "$S" -T -s server.enabled=yes -s state-dir="$work/state" >/dev/null 2>"$work/err"; rc=$?
 check "-T with server output and no libcurl: exit 1, names the package" '[ $rc -eq 1 ] && grep -q "libcurl4" "$work/err" && grep -q "libot-no-such-curl" "$work/err"'
+"$S" -T -s server.enabled=yes -s state-dir="$work/state" -s server.event-types=alert,alrt >/dev/null 2>"$work/err"; rc=$?
+check "-T with server output and a misspelt event type: exit 1, names it" '[ $rc -eq 1 ] && grep -q "alrt" "$work/err"'
+docs=$(cd "${OT_SRC:-$BIN/../..}/docs/events" 2>/dev/null && ls *.md | grep -v README | sed 's/\.md$//' | paste -sd, -)
+check "-T accepts every event type documented in docs/events/ ($docs)" '[ -n "$docs" ] && "$S" -T -s server.enabled=yes -s state-dir="$work/state" -s server.event-types="$docs" | grep -q "configuration OK"'
 "$S" -T -s server.enabled=yes -s state-dir="$work/state" -s "server.event-types= , " >/dev/null 2>"$work/err"; rc=$?
 check "-T with server output and no event type to send: exit 1" '[ $rc -eq 1 ] && grep -q "server.event-types is empty" "$work/err"'
 
