@@ -157,6 +157,7 @@ struct ot_labeler {
     struct unknown_entry *unknown; /* UNKNOWN_SLOTS entries; NULL when conf.unknown_us is 0 */
     struct ot_ndpi_arena *arena;   /* the module's start-up allocations (label-ndpi-arena.h) */
     uint16_t ssdp, dhcpv6;         /* nDPI's ids, for unanswered flows on their ports */
+    bool replaying;                /* sending held UDP packets to nDPI: hold none of them again */
 };
 
 void ot_labeler_conf_defaults(struct ot_labeler_conf *c)
@@ -381,8 +382,8 @@ static bool hold_handshake(struct ot_labeler *l, struct ot_flow *f, const struct
 static bool hold_unanswered(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3,
                             uint32_t caplen, uint64_t ts_us, bool payload)
 {
-    if (l->conf.unanswered_udp || f->ip_proto != 17 || f->pkts[1] || !payload || f->ndpi ||
-        caplen > UDP_HOLD_LEN)
+    if (l->conf.unanswered_udp || l->replaying || f->ip_proto != 17 || f->pkts[1] || !payload ||
+        f->ndpi || caplen > UDP_HOLD_LEN)
         return false;
     struct held_udp *u = f->ndpi_hs;
     if (u && u->n >= l->conf.max_packets)
@@ -416,17 +417,24 @@ static bool hold_unanswered(struct ot_labeler *l, struct ot_flow *f, const uint8
     return true;
 }
 
-/* The held packets of an unanswered UDP flow to nDPI, in order (see hold_unanswered()). */
+/*
+ * The held packets of an unanswered UDP flow to nDPI, in order, before the
+ * packet that made it send them (the answer, one too long to hold, or one
+ * past the held-bytes bound; see hold_unanswered()).  None is held again:
+ * once nDPI has seen the flow, its later packets go to it as they come.
+ */
 static void replay_unanswered(struct ot_labeler *l, struct ot_flow *f)
 {
     struct held_udp *u = f->ndpi_hs;
     f->ndpi_hs = NULL;
     l->st.held_bytes -= sizeof(*u) + u->cap;
+    l->replaying = true;
     for (uint32_t i = 0, off = 0; i < u->n && f->ndpi_pkts != NDPI_DONE; i++) {
         const struct udp_rec *r = (const struct udp_rec *)(const void *)(u->data + off);
         off += (uint32_t)sizeof(*r) + ((r->len + 7) & ~7u);
         inspect(l, f, r->l3, r->len, r->ts_us, true);
     }
+    l->replaying = false;
     free(u);
 }
 

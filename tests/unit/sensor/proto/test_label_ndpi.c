@@ -29,7 +29,7 @@
 #define T0  (UINT64_C(1700000000) * SEC)
 
 struct pkt {
-    uint8_t buf[256];
+    uint8_t buf[2200];
     struct ot_packet p;
 };
 
@@ -323,6 +323,31 @@ static void test_answered_udp_as_inspected(void **state)
     }
 }
 
+/*
+ * A packet too long to hold sends the held ones to nDPI first, in order, and
+ * none of them is held again: the label is the one inspection gives.
+ */
+static void test_unanswered_long_packet_keeps_order(void **state)
+{
+    (void)state;
+    static const int two[] = {0, 0};
+    static uint8_t big[2100];
+    memset(big, 0x5a, sizeof(big));
+    struct ot_labeler *l = labeler_default(8u << 20, false);
+    const struct ot_label_stats *st = ot_labeler_stats(l);
+    char label[64];
+    struct pkt *k = calloc(2, sizeof(*k));
+    assert_non_null(k);
+    mk(&k[0], 17, "192.168.1.10", 40001, "203.0.113.7", 41234, 0, dht_ping, sizeof(dht_ping) - 1,
+       T0);
+    mk(&k[1], 17, "192.168.1.10", 40001, "203.0.113.7", 41234, 0, big, sizeof(big), T0 + 1);
+    assert_string_equal(udp_flow(l, k, two, 2, label), "BitTorrent");
+    assert_int_equal(st->flows_unanswered, 0);
+    assert_int_equal(st->held_bytes, 0);
+    free(k);
+    ot_labeler_free(l);
+}
+
 /* Past ndpi.held-bytes a packet goes to nDPI at once, and is counted. */
 static void test_held_bytes_bound(void **state)
 {
@@ -452,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_unknown_cache_needs_payload),
         cmocka_unit_test(test_unanswered_udp_not_inspected),
         cmocka_unit_test(test_answered_udp_as_inspected),
+        cmocka_unit_test(test_unanswered_long_packet_keeps_order),
         cmocka_unit_test(test_held_bytes_bound),
         cmocka_unit_test(test_bitmask_compare_as_ndpi),
         cmocka_unit_test(test_bitmask_compare_interposed),
