@@ -11,7 +11,9 @@
  *   [0] bit 0: direction; bits 1-2: which of 4 flows; bit 3: TCP, not UDP;
  *       bit 4: the flow ends after this packet; bits 5-7: TCP flags
  *       (SYN, ACK, FIN: one of eight combinations)
- *   [1] payload length (0-255); the payload bytes follow
+ *   [1] payload length (0-254); the payload bytes follow.  255: a payload
+ *       of LONG_PAYLOAD bytes, the next 255 input bytes repeated (longer
+ *       than the labeler holds back for an unanswered UDP flow)
  *   [2] time step, in units of 100 ms
  *
  * Each flow's packets run between the same two IPv4 ends, counted per
@@ -38,7 +40,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NFLOWS 4
+#define NFLOWS       4
+#define LONG_PAYLOAD 2100
 
 static const uint8_t tcp_flags[8] = {
     OT_TH_SYN, OT_TH_SYN | OT_TH_ACK, OT_TH_ACK, OT_TH_ACK | OT_TH_PSH,
@@ -133,7 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(flows[i].f);
         flows[i].proto = 0;
     }
-    static uint8_t buf[OT_L4_PACKET_HDR + 255];
+    static uint8_t buf[OT_L4_PACKET_HDR + LONG_PAYLOAD];
+    static uint8_t longpl[LONG_PAYLOAD];
     uint64_t ts = UINT64_C(1700000000) * 1000000;
     size_t i = 1;
     while (i + 3 <= size) {
@@ -143,6 +147,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = (uint8_t)(size - i);
         const uint8_t *pl = data + i;
         i += len;
+        uint32_t plen = len;
+        if (len == 255) {
+            for (size_t k = 0; k < LONG_PAYLOAD; k++)
+                longpl[k] = pl[k % 255];
+            pl = longpl;
+            plen = LONG_PAYLOAD;
+        }
         ts += (uint64_t)step * 100000;
         int dir = ctl & 1;
         unsigned idx = (ctl >> 1) & 3;
@@ -154,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             flow_start(ff, idx, proto, ts);
         }
         struct ot_packet p;
-        build(ff, dir, tcp_flags[ctl >> 5], pl, len, ts, buf, &p);
+        build(ff, dir, tcp_flags[ctl >> 5], pl, plen, ts, buf, &p);
         ff->f->pkts[dir]++;
         ff->f->bytes[dir] += p.ip_len;
         ff->f->last_us = ts;
