@@ -48,9 +48,9 @@ static const uint8_t tcp_flags[8] = {
     OT_TH_FIN, OT_TH_FIN | OT_TH_ACK, OT_TH_RST, OT_TH_RST | OT_TH_ACK,
 };
 
-/* Four labelers: the default, a tight hold bound, inspecting everything, no unknown cache. */
+/* Four labelers: the default, a 256-byte hold bound, inspecting everything, no unknown cache. */
 static struct ot_labeler *labelers[4];
-static const uint64_t bound[4] = {UINT64_C(8) << 20, 1024, UINT64_C(8) << 20, 0};
+static const uint64_t bound[4] = {UINT64_C(8) << 20, 256, UINT64_C(8) << 20, 0};
 
 /* At exit, before the leak checker looks (it registered its own handler earlier). */
 static void free_labelers(void)
@@ -69,7 +69,7 @@ static struct ot_labeler *labeler(unsigned which)
     ot_labeler_conf_defaults(&c);
     switch (which) {
     case 1:
-        c.held_bytes = 1024;
+        c.held_bytes = 256;
         c.max_packets = 2;
         break;
     case 2:

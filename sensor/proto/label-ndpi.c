@@ -391,7 +391,7 @@ static bool hold_unanswered(struct ot_labeler *l, struct ot_flow *f, const uint8
     uint32_t rec = (uint32_t)sizeof(struct udp_rec) + ((caplen + 7) & ~7u);
     uint32_t used = u ? u->used : 0, cap = u ? u->cap : 0;
     if (used + rec > cap) {
-        uint32_t ncap = cap ? cap * 2 : 512;
+        uint32_t ncap = cap ? cap * 2 : 128;
         while (ncap < used + rec)
             ncap *= 2;
         uint64_t more = ncap - cap + (u ? 0 : sizeof(*u));
