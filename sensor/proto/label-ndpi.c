@@ -131,6 +131,12 @@ struct held_udp {
     uint8_t data[];
 };
 
+/* Bytes a record of a LEN-byte packet takes in held_udp.data. */
+static inline uint32_t udp_rec_size(uint32_t len)
+{
+    return (uint32_t)sizeof(struct udp_rec) + ((len + 7) & ~7u);
+}
+
 /*
  * Services nDPI could not name lately (see label.h): after nDPI has seen
  * payload of a flow and named nothing, new flows with the same client,
@@ -249,6 +255,12 @@ static void release(struct ot_labeler *l, struct ot_flow *f)
         ndpi_free_flow(f->ndpi);
         f->ndpi = NULL;
     }
+}
+
+/* Did nDPI name something (an application or its master protocol)? */
+static inline bool named(ndpi_protocol pr)
+{
+    return pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 }
 
 static void store(struct ot_flow *f, ndpi_protocol pr)
@@ -388,7 +400,7 @@ static bool hold_unanswered(struct ot_labeler *l, struct ot_flow *f, const uint8
     struct held_udp *u = f->ndpi_hs;
     if (u && u->n >= l->conf.max_packets)
         return true;
-    uint32_t rec = (uint32_t)sizeof(struct udp_rec) + ((caplen + 7) & ~7u);
+    uint32_t rec = udp_rec_size(caplen);
     uint32_t used = u ? u->used : 0, cap = u ? u->cap : 0;
     if (used + rec > cap) {
         uint32_t ncap = cap ? cap * 2 : 128;
@@ -431,7 +443,7 @@ static void replay_unanswered(struct ot_labeler *l, struct ot_flow *f)
     l->replaying = true;
     for (uint32_t i = 0, off = 0; i < u->n && f->ndpi_pkts != NDPI_DONE; i++) {
         const struct udp_rec *r = (const struct udp_rec *)(const void *)(u->data + off);
-        off += (uint32_t)sizeof(*r) + ((r->len + 7) & ~7u);
+        off += udp_rec_size(r->len);
         inspect(l, f, r->l3, r->len, r->ts_us, true);
     }
     l->replaying = false;
@@ -455,7 +467,7 @@ static ndpi_protocol guess_unanswered(const struct ot_labeler *l, const struct o
     }
     ndpi_protocol pr =
         ndpi_guess_undetected_protocol(l->mod, NULL, 17, cli, f->cli_port, srv, f->srv_port);
-    if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
+    if (!named(pr)) {
         if (f->srv_port == 1900 || f->cli_port == 1900)
             pr.app_protocol = l->ssdp;
         else if (f->srv_port == 547 || f->srv_port == 546)
@@ -477,7 +489,7 @@ static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, 
     if (hold_unanswered(l, f, l3, caplen, ts_us, payload))
         return;
     if (f->ndpi_hs) {
-        if (f->ip_proto == 17)
+        if (held_udp(f))
             replay_unanswered(l, f);
         else
             replay_handshake(l, f);
@@ -498,9 +510,7 @@ static void inspect(struct ot_labeler *l, struct ot_flow *f, const uint8_t *l3, 
         ndpi_detection_process_packet(l->mod, f->ndpi, l3, (unsigned short)len, ts_us / 1000);
     if (payload)
         f->ndpi_pkts++;
-    bool known =
-        pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
-    if (known && !ndpi_extra_dissection_possible(l->mod, f->ndpi)) {
+    if (named(pr) && !ndpi_extra_dissection_possible(l->mod, f->ndpi)) {
         store(f, pr);
         report_quic(l, f, pr, ts_us);
         l->st.flows_classified++;
@@ -582,21 +592,38 @@ void ot_labeler_stop(struct ot_labeler *l, struct ot_flow *f)
     l->st.flows_skipped++;
 }
 
+/*
+ * The flow's label is pr, decided at its end or after max_packets (guessed:
+ * from ports and addresses, not read from payload): keep it, count it,
+ * remember a service nDPI saw payload of and could not name, and free
+ * nDPI's state.
+ */
+static void decided(struct ot_labeler *l, struct ot_flow *f, ndpi_protocol pr, bool guessed)
+{
+    store(f, pr);
+    report_quic(l, f, pr, f->last_us);
+    if (!named(pr)) {
+        l->st.flows_unknown++;
+        /* Only after payload: a service that never answered has not been judged. */
+        if (l->unknown && f->ndpi_pkts > 0)
+            remember_unknown(l, f, f->last_us);
+    } else if (guessed) {
+        l->st.flows_guessed++;
+    } else {
+        l->st.flows_classified++;
+    }
+    release(l, f);
+    f->ndpi_pkts = NDPI_DONE;
+}
+
 void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
 {
     if (l->held && l->held->f == f)
         release_held(l);
     if (held_udp(f) && f->ndpi_pkts != NDPI_DONE) {
         /* Unanswered to the end (an answer would have sent the held packets on). */
-        ndpi_protocol pr = guess_unanswered(l, f);
-        store(f, pr);
         l->st.flows_unanswered++;
-        if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN)
-            l->st.flows_unknown++;
-        else
-            l->st.flows_guessed++;
-        release(l, f);
-        f->ndpi_pkts = NDPI_DONE;
+        decided(l, f, guess_unanswered(l, f), true);
         return;
     }
     if (f->ndpi_hs && f->ndpi_pkts != NDPI_DONE)
@@ -607,21 +634,7 @@ void ot_labeler_flow_end(struct ot_labeler *l, struct ot_flow *f)
     }
     uint8_t guessed = 0;
     ndpi_protocol pr = ndpi_detection_giveup(l->mod, f->ndpi, 1, &guessed);
-    store(f, pr);
-    report_quic(l, f, pr, f->last_us);
-    if (pr.app_protocol == NDPI_PROTOCOL_UNKNOWN && pr.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
-        l->st.flows_unknown++;
-        /* Only after payload: a service that never answered has not been judged. */
-        if (l->unknown && f->ndpi_pkts > 0)
-            remember_unknown(l, f, f->last_us);
-    } else {
-        if (guessed)
-            l->st.flows_guessed++;
-        else
-            l->st.flows_classified++;
-    }
-    release(l, f);
-    f->ndpi_pkts = NDPI_DONE;
+    decided(l, f, pr, guessed);
 }
 
 /* The cached names of a flow's label, or NULL when nDPI gave it none. */

@@ -59,17 +59,26 @@ static struct ot_flow *flow_for(const struct ot_packet *p)
     return f;
 }
 
-/* One flow of NPKTS packets (the first sender is the client), ended; returns its label. */
-static void run_flow(struct ot_labeler *l, struct pkt *pk, int npkts, char *label, size_t len)
+/*
+ * One flow of N packets, DIRS[i] the direction of packet i (0: from the
+ * client, the first sender; 1: the answer; NULL: all from the client),
+ * counted as the flow table counts them before it calls the labeler; ended;
+ * its label, into LABEL (64 bytes).
+ */
+static const char *run_flow(struct ot_labeler *l, struct pkt *pk, const int *dirs, int n,
+                            char *label)
 {
     struct ot_flow *f = flow_for(&pk[0].p);
-    for (int i = 0; i < npkts; i++) {
+    for (int i = 0; i < n; i++) {
+        int dir = dirs ? dirs[i] : 0;
+        f->pkts[dir]++;
         f->last_us = pk[i].p.ts_us;
-        ot_labeler_packet(l, f, 0, &pk[i].p);
+        ot_labeler_packet(l, f, dir, &pk[i].p);
     }
     ot_labeler_flow_end(l, f);
-    ot_labeler_name(l, f, label, len);
+    ot_labeler_name(l, f, label, 64);
     free(f);
+    return label;
 }
 
 static const uint8_t junk[] = {0x9e, 0x01, 0x77, 0x42, 0x00, 0x13, 0xfe, 0x88, 0x21, 0x5a,
@@ -109,7 +118,7 @@ static const char *junk_flow(struct ot_labeler *l, const char *cli, const char *
 {
     struct pkt k;
     mk(&k, 17, cli, 5000, srv, port, 0, junk, sizeof(junk), t);
-    run_flow(l, &k, 1, label, 64);
+    run_flow(l, &k, NULL, 1, label);
     return label;
 }
 
@@ -120,7 +129,7 @@ static void test_known_and_unknown(void **state)
     char label[64];
     struct pkt k;
     mk(&k, 17, "192.168.1.10", 40000, "192.168.1.1", 53, 0, dns_query, sizeof(dns_query), T0);
-    run_flow(l, &k, 1, label, sizeof(label));
+    run_flow(l, &k, NULL, 1, label);
     assert_string_equal(label, "DNS");
     assert_string_equal(junk_flow(l, "192.168.1.10", "203.0.113.9", 41234, T0, label), "");
     const struct ot_label_stats *st = ot_labeler_stats(l);
@@ -165,7 +174,7 @@ static void test_unknown_cache_window(void **state)
     /* Same ends over TCP: another protocol, inspected. */
     struct pkt k;
     mk(&k, 6, pc, 5000, srv, 41234, OT_TH_PSH | OT_TH_ACK, junk, sizeof(junk), T0 + 70 * SEC);
-    run_flow(l, &k, 1, label, sizeof(label));
+    run_flow(l, &k, NULL, 1, label);
     assert_int_equal(st->packets_inspected, 7);
     assert_int_equal(st->flows_unknown_cached, 1);
     ot_labeler_free(l);
@@ -177,7 +186,7 @@ static const char *tcp_flow(struct ot_labeler *l, const char *cli, const char *s
 {
     struct pkt k;
     mk(&k, 6, cli, 5000, srv, port, OT_TH_PSH | OT_TH_ACK, payload, len, t);
-    run_flow(l, &k, 1, label, 64);
+    run_flow(l, &k, NULL, 1, label);
     return label;
 }
 
@@ -192,12 +201,12 @@ static void test_unknown_cache_needs_payload(void **state)
     struct pkt syn[2];
     mk(&syn[0], 6, "192.168.1.10", 5000, "203.0.113.9", 41236, OT_TH_SYN, NULL, 0, T0);
     mk(&syn[1], 6, "192.168.1.10", 5000, "203.0.113.9", 41236, OT_TH_RST, NULL, 0, T0 + 1);
-    run_flow(l, syn, 2, label, sizeof(label));
+    run_flow(l, syn, NULL, 2, label);
     assert_int_equal(st->flows_unknown, 1);
     uint64_t before = st->packets_inspected;
     assert_true(before > 0);
     mk(&syn[0], 6, "192.168.1.10", 5001, "203.0.113.9", 41236, OT_TH_SYN, NULL, 0, T0 + SEC);
-    run_flow(l, syn, 1, label, sizeof(label));
+    run_flow(l, syn, NULL, 1, label);
     assert_true(st->packets_inspected > before);
     assert_int_equal(st->flows_unknown_cached, 0);
 
@@ -227,26 +236,6 @@ static struct ot_labeler *labeler_default(uint64_t held_bytes, bool unanswered_u
     return make_labeler(300 * SEC, unanswered_udp, held_bytes);
 }
 
-/*
- * A UDP flow of N packets, DIRS[i] the direction of packet i (0: from the
- * client, 1: the answer), counted as the flow table counts them before it
- * calls the labeler; ended; its label.
- */
-static const char *udp_flow(struct ot_labeler *l, struct pkt *pk, const int *dirs, int n,
-                            char *label)
-{
-    struct ot_flow *f = flow_for(&pk[0].p);
-    for (int i = 0; i < n; i++) {
-        f->pkts[dirs[i]]++;
-        f->last_us = pk[i].p.ts_us;
-        ot_labeler_packet(l, f, dirs[i], &pk[i].p);
-    }
-    ot_labeler_flow_end(l, f);
-    ot_labeler_name(l, f, label, 64);
-    free(f);
-    return label;
-}
-
 /* An unanswered UDP flow is labelled from its ports, without inspection. */
 static void test_unanswered_udp_not_inspected(void **state)
 {
@@ -259,7 +248,7 @@ static void test_unanswered_udp_not_inspected(void **state)
     /* Inspected, the DHT ping is BitTorrent on any port... */
     struct ot_labeler *l = labeler_default(8u << 20, true);
     mk(&k[0], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0);
-    assert_string_equal(udp_flow(l, k, one, 1, label), "BitTorrent");
+    assert_string_equal(run_flow(l, k, one, 1, label), "BitTorrent");
     assert_int_equal(ot_labeler_stats(l)->packets_inspected, 1);
     ot_labeler_free(l);
 
@@ -268,7 +257,7 @@ static void test_unanswered_udp_not_inspected(void **state)
     const struct ot_label_stats *st = ot_labeler_stats(l);
     for (int i = 0; i < 3; i++)
         mk(&k[i], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0 + i);
-    assert_string_equal(udp_flow(l, k, three, 3, label), "");
+    assert_string_equal(run_flow(l, k, three, 3, label), "");
     assert_int_equal(st->packets_inspected, 0);
     assert_int_equal(st->flows_unanswered, 1);
     assert_int_equal(st->flows_unknown, 1);
@@ -276,9 +265,9 @@ static void test_unanswered_udp_not_inspected(void **state)
 
     /* nDPI's port guess, and SSDP, which nDPI 4.2 does not list by port. */
     mk(&k[0], 17, pc, 40002, "192.168.1.1", 53, 0, dns_query, sizeof(dns_query), T0);
-    assert_string_equal(udp_flow(l, k, one, 1, label), "DNS");
+    assert_string_equal(run_flow(l, k, one, 1, label), "DNS");
     mk(&k[0], 17, pc, 40003, "239.255.255.250", 1900, 0, msearch, sizeof(msearch) - 1, T0);
-    assert_string_equal(udp_flow(l, k, one, 1, label), "SSDP");
+    assert_string_equal(run_flow(l, k, one, 1, label), "SSDP");
     assert_int_equal(st->packets_inspected, 0);
     assert_int_equal(st->flows_unanswered, 3);
     assert_int_equal(st->flows_guessed, 2);
@@ -304,7 +293,7 @@ static void test_answered_udp_as_inspected(void **state)
         mk(&k[0], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0);
         mk(&k[1], 17, pc, 40001, peer, 41234, 0, dht_ping, sizeof(dht_ping) - 1, T0 + 1);
         mk(&k[2], 17, peer, 41234, pc, 40001, 0, dht_pong, sizeof(dht_pong) - 1, T0 + 2);
-        assert_string_equal(udp_flow(l, k, ping_pong, 3, label), "BitTorrent");
+        assert_string_equal(run_flow(l, k, ping_pong, 3, label), "BitTorrent");
         uint64_t after_dht = st->packets_inspected;
         assert_true(after_dht >= 1);
         /*
@@ -315,7 +304,7 @@ static void test_answered_udp_as_inspected(void **state)
         for (int i = 0; i < 6; i++)
             mk(&k[i], 17, pc2, 40005, peer2, 41234, 0, junk, sizeof(junk), T0 + 10 + i);
         mk(&k[6], 17, peer2, 41234, pc2, 40005, 0, junk, sizeof(junk), T0 + 20);
-        assert_string_equal(udp_flow(l, k, junk_then_answer, 7, label), "");
+        assert_string_equal(run_flow(l, k, junk_then_answer, 7, label), "");
         assert_int_equal(st->packets_inspected - after_dht, 4);
         assert_int_equal(st->flows_unanswered, 0);
         assert_int_equal(st->held_bytes, 0);
@@ -341,7 +330,7 @@ static void test_unanswered_long_packet_keeps_order(void **state)
     mk(&k[0], 17, "192.168.1.10", 40001, "203.0.113.7", 41234, 0, dht_ping, sizeof(dht_ping) - 1,
        T0);
     mk(&k[1], 17, "192.168.1.10", 40001, "203.0.113.7", 41234, 0, big, sizeof(big), T0 + 1);
-    assert_string_equal(udp_flow(l, k, two, 2, label), "BitTorrent");
+    assert_string_equal(run_flow(l, k, two, 2, label), "BitTorrent");
     assert_int_equal(st->flows_unanswered, 0);
     assert_int_equal(st->held_bytes, 0);
     free(k);
@@ -359,7 +348,7 @@ static void test_held_bytes_bound(void **state)
     struct pkt k[2];
     mk(&k[0], 17, "192.168.1.10", 40001, "203.0.113.7", 41234, 0, dht_ping, sizeof(dht_ping) - 1,
        T0);
-    assert_string_equal(udp_flow(l, k, one, 1, label), "BitTorrent");
+    assert_string_equal(run_flow(l, k, one, 1, label), "BitTorrent");
     assert_int_equal(st->held_full, 1);
     assert_int_equal(st->packets_inspected, 1);
     assert_int_equal(st->flows_unanswered, 0);
