@@ -6,6 +6,9 @@
  *
  *   repeated: [sel: 1 byte][len: 2 bytes, big-endian][frame: len bytes]
  *
+ * A len of 0xffff takes everything that is left, so frames above 64 KiB
+ * (jumbograms, BIG TCP segments) can be expressed.
+ *
  * sel & 0x0f picks the link type (see dlts[]); sel & 0x10 says the snap
  * length cut the frame (wirelen > caplen); sel >> 5 advances packet time by
  * that many 10-second steps (so reassembly timeouts fire).  A short last
@@ -58,7 +61,7 @@ static void check(const struct ot_decoder *d, enum ot_decode_result r, const str
     if (!(p->flags & (OT_PKT_IPV4 | OT_PKT_IPV6)) ||
         ((p->flags & OT_PKT_IPV4) && (p->flags & OT_PKT_IPV6)))
         abort();
-    if (p->tunnel_depth > OT_DECODE_MAX_TUNNEL_DEPTH || p->vlan_count > 2)
+    if (p->tunnel_depth > OT_DECODE_MAX_TUNNEL_DEPTH || p->vlan_count > OT_VLAN_MAX)
         abort();
     if (p->payload_len && !p->payload)
         abort();
@@ -107,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t want = (size_t)data[off] << 8 | data[off + 1];
             off += 2;
             len = size - off;
-            if (want < len)
+            if (want < len && want != 0xffff)
                 len = want;
         } else {
             off = size;

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "decode/decode.h"
 #include "core/util.h"
@@ -226,7 +227,7 @@ static inline uint32_t ot_ppp_header(const uint8_t *data, uint32_t len, bool acf
  */
 struct ot_tunnel_save {
     uint32_t flags;
-    uint16_t vlan[2];
+    uint16_t vlan[OT_VLAN_MAX];
     uint8_t vlan_count;
     uint8_t tunnel_depth;
 };
@@ -239,8 +240,7 @@ static inline bool ot_tunnel_enter(struct ot_decoder *d, struct ot_packet *p, un
         return false;
     }
     s->flags = p->flags;
-    s->vlan[0] = p->vlan[0];
-    s->vlan[1] = p->vlan[1];
+    memcpy(s->vlan, p->vlan, sizeof(s->vlan));
     s->vlan_count = p->vlan_count;
     s->tunnel_depth = p->tunnel_depth;
     p->flags |= OT_PKT_TUNNELLED;
@@ -254,8 +254,7 @@ ot_tunnel_leave(struct ot_packet *p, const struct ot_tunnel_save *s, enum ot_dec
     if (r != OT_DECODE_SKIP)
         return r;
     p->flags = s->flags;
-    p->vlan[0] = s->vlan[0];
-    p->vlan[1] = s->vlan[1];
+    memcpy(p->vlan, s->vlan, sizeof(p->vlan));
     p->vlan_count = s->vlan_count;
     p->tunnel_depth = s->tunnel_depth;
     /* No enclosing IP packet (an MPLS pseudowire at the top): nothing to describe. */

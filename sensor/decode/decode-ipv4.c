@@ -46,13 +46,19 @@ static bool options_ok(const uint8_t *o, uint32_t n)
  * A TCP segment built by segmentation offload, captured on the sending host
  * before the NIC cut it up, may carry a total length of 0 (Windows LSO,
  * Linux BIG TCP).  Taken as "the whole capture" for the outermost,
- * unfragmented, uncut TCP packet only, as Wireshark and Zeek do; anywhere
- * else a zero length is malformed.
+ * unfragmented, uncut TCP packet, as Wireshark and Zeek do.  A BIG TCP
+ * segment sent through a tunnel (VXLAN, GRE) zeroes the length of the outer
+ * UDP datagram and of the inner packet too: those are taken likewise, but
+ * only when more than 65,535 bytes are there, which the field cannot say.
+ * Anywhere else a zero length is malformed.
  */
 static bool tso_frame(const struct ot_packet *p, const uint8_t *data, uint32_t len, unsigned depth)
 {
-    return depth == 0 && data[9] == OT_IPPROTO_TCP && !(ot_be16(data + 6) & 0x3fff) &&
-           !ot_frame_cut(p) && len > 20;
+    if ((ot_be16(data + 6) & 0x3fff) || ot_frame_cut(p) || len <= 20)
+        return false;
+    if (data[9] == OT_IPPROTO_TCP && depth == 0)
+        return true;
+    return (data[9] == OT_IPPROTO_TCP || data[9] == OT_IPPROTO_UDP) && len > 0xffff;
 }
 
 /*

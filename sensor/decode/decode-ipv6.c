@@ -2,7 +2,9 @@
  * IPv6 (RFC 8200) and its extension headers.
  *
  * The fixed header is checked (version; payload length not past the
- * captured bytes unless the snap length cut the frame, as for IPv4), then
+ * captured bytes unless the snap length cut the frame, as for IPv4; a
+ * payload length of 0 with bytes after the header is a jumbogram or a
+ * segment built by the capturing host's offload, see zero_payload_len()), then
  * the chain is walked: hop-by-hop (only first, as hosts require),
  * destination options, routing, AH, and fragment.  A fragment with offset 0
  * and no more-fragments bit (an "atomic" fragment, RFC 6946) is skipped like
@@ -54,6 +56,59 @@ fragment(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data, uint32_
     p->l3 = out.l3;
     p->l3_caplen = out.l3 ? p->ip_len : 0;
     return ot_decode_ipv6_reassembled(d, p, out.proto, out.data, out.len, depth);
+}
+
+/*
+ * Payload length 0 with bytes after the fixed header.  Either a jumbogram
+ * (RFC 2675): the first header is hop-by-hop and its Jumbo Payload option
+ * holds the length, above 65,535; or a TCP or UDP segment that the capturing
+ * host's segmentation offload built above 64 KiB (Linux "BIG TCP"), which the
+ * kernel hands to the capture with no option: the length is then what the
+ * frame holds, accepted only when that is more than the 16-bit field could
+ * say and the snap length did not cut the frame.  Anything else keeps the
+ * payload length 0 (an empty packet, the rest is padding).  Counted as
+ * ipv6_jumbogram or ipv6_tso_len.
+ */
+__attribute__((noinline)) static enum ot_decode_result
+zero_payload_len(struct ot_decoder *d, const struct ot_packet *p, const uint8_t *data, uint32_t len,
+                 uint32_t *wire_end)
+{
+    uint8_t nh = data[6];
+    if (nh == NH_HOPOPTS) {
+        enum ot_decode_counter bad =
+            ot_frame_cut(p) ? OT_DEC_ipv6_truncated : OT_DEC_ipv6_bad_exthdr;
+        if (len - IPV6_HLEN < 8)
+            return ot_dec_err(d, bad);
+        uint32_t end = IPV6_HLEN + ((uint32_t)data[IPV6_HLEN + 1] + 1) * 8;
+        if (end > len)
+            return ot_dec_err(d, bad);
+        for (uint32_t i = IPV6_HLEN + 2; i < end;) {
+            if (data[i] == 0) { /* Pad1 */
+                i++;
+                continue;
+            }
+            if (end - i < 2 || data[i + 1] > end - i - 2)
+                return ot_dec_err(d, OT_DEC_ipv6_bad_exthdr);
+            if (data[i] == 0xc2) { /* Jumbo Payload */
+                uint32_t jumbo = data[i + 1] == 4 ? ot_be32(data + i + 2) : 0;
+                if (jumbo <= 0xffff || jumbo > UINT32_MAX - IPV6_HLEN ||
+                    (IPV6_HLEN + jumbo > len && !ot_frame_cut(p)))
+                    return ot_dec_err(d, OT_DEC_ipv6_bad_payload_len);
+                *wire_end = IPV6_HLEN + jumbo;
+                d->counters[OT_DEC_ipv6_jumbogram]++;
+                return OT_DECODE_OK;
+            }
+            i += 2u + data[i + 1];
+        }
+        /* Length 0 and a header present, but no option saying how long. */
+        return ot_dec_err(d, OT_DEC_ipv6_bad_payload_len);
+    }
+    if ((nh == OT_IPPROTO_TCP || nh == OT_IPPROTO_UDP) && !ot_frame_cut(p) &&
+        len - IPV6_HLEN > 0xffff) {
+        *wire_end = len;
+        d->counters[OT_DEC_ipv6_tso_len]++;
+    }
+    return OT_DECODE_OK;
 }
 
 /*
@@ -118,6 +173,11 @@ enum ot_decode_result ot_decode_ipv6(struct ot_decoder *d, struct ot_packet *p, 
     if (OT_UNLIKELY((data[0] >> 4) != 6))
         return ot_dec_err(d, OT_DEC_ipv6_bad_version);
     uint32_t wire_end = IPV6_HLEN + (uint32_t)ot_be16(data + 4);
+    if (OT_UNLIKELY(wire_end == IPV6_HLEN) && len > IPV6_HLEN) {
+        enum ot_decode_result r = zero_payload_len(d, p, data, len, &wire_end);
+        if (r != OT_DECODE_OK)
+            return r;
+    }
     uint32_t flags = (p->flags & ~OT_PKT_L3L4_MASK_) | OT_PKT_IPV6;
     if (OT_LIKELY(wire_end <= len)) {
         len = wire_end;

@@ -1,8 +1,9 @@
 /*
  * UDP (RFC 768).  The length field is authoritative: shorter than what the
  * IP header gave, it trims the payload; longer, it is udp_bad_len unless the
- * snap length cut the packet.  Port 4789 is tried as VXLAN (decode-vxlan.c),
- * which leaves p describing this UDP packet when the payload is not VXLAN.
+ * snap length cut the packet; 0 is the length of a datagram above 64 KiB.
+ * Port 4789 is tried as VXLAN (decode-vxlan.c), which leaves p describing
+ * this UDP packet when the payload is not VXLAN.
  */
 #include "decode/decode-internal.h"
 
@@ -14,9 +15,14 @@ enum ot_decode_result ot_decode_udp(struct ot_decoder *d, struct ot_packet *p, c
     if (OT_UNLIKELY(len < UDP_HLEN))
         return ot_dec_err(d, OT_DEC_udp_truncated);
     uint32_t ulen = ot_be16(data + 4);
-    if (OT_UNLIKELY(ulen < UDP_HLEN))
-        return ot_dec_err(d, OT_DEC_udp_bad_len);
-    if (OT_LIKELY(ulen <= len)) {
+    if (OT_UNLIKELY(ulen < UDP_HLEN)) {
+        /* Above 64 KiB (a jumbogram, RFC 2675 section 4, or an offloaded
+         * segment) the field is 0: the IP layer's length stands, and so does
+         * its word on whether the capture cut the datagram. */
+        bool big = len > 0xffff || ((p->flags & OT_PKT_L4_TRUNC) && p->ip_len > 0xffff);
+        if (ulen != 0 || !big)
+            return ot_dec_err(d, OT_DEC_udp_bad_len);
+    } else if (OT_LIKELY(ulen <= len)) {
         len = ulen;
         p->flags &= ~OT_PKT_L4_TRUNC;
     } else if (!(p->flags & OT_PKT_L4_TRUNC)) {

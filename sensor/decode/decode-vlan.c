@@ -2,10 +2,11 @@
  * 802.1Q VLAN tags and QinQ (802.1ad 0x88a8, and the older 0x9100).
  *
  * `data` points after the first tag's TPID.  A run of stacked tags is read
- * in one loop, so the number of tags costs no stack.  p->vlan keeps the two
- * outermost ids of the frame; a deeper tag counts vlan_too_deep once per run
- * and is otherwise ignored: the rare triple-tagged frame is still decoded,
- * and flows in it are told apart by their two outer ids.
+ * in one loop, so the number of tags costs no stack.  p->vlan keeps the three
+ * outermost ids of the frame, as Suricata's EVE `vlan` does (QinQ carrying a
+ * customer's own tag is three deep); a deeper tag counts vlan_too_deep once
+ * per run and is otherwise ignored: the frame is still decoded, and flows in
+ * it are told apart by their three outer ids.
  */
 #include "decode/decode-internal.h"
 
@@ -24,7 +25,7 @@ enum ot_decode_result ot_decode_vlan(struct ot_decoder *d, struct ot_packet *p, 
             return ot_dec_err(d, OT_DEC_vlan_truncated);
         uint16_t id = ot_be16(data) & 0x0fff;
         type = ot_be16(data + 2);
-        if (p->vlan_count < 2) {
+        if (p->vlan_count < OT_VLAN_MAX) {
             p->vlan[p->vlan_count++] = id;
         } else if (!too_deep) {
             too_deep = true;

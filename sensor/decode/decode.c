@@ -94,8 +94,7 @@ static inline void packet_init(struct ot_packet *p, uint64_t ts_us, uint32_t cap
     p->flags = 0;
     p->eth_src = NULL;
     p->eth_dst = NULL;
-    p->vlan[0] = 0;
-    p->vlan[1] = 0;
+    memset(p->vlan, 0, sizeof(p->vlan));
     p->vlan_count = 0;
     p->tunnel_depth = 0;
     p->l3 = NULL;

@@ -107,6 +107,9 @@ size_t ot_addr_fmt(const struct ot_addr *a, bool v6, char *out);
 #define OT_TH_ECE 0x40
 #define OT_TH_CWR 0x80
 
+/* VLAN tags kept per frame (802.1Q, QinQ), as Suricata's EVE keeps them. */
+#define OT_VLAN_MAX 3
+
 struct ot_packet {
     uint64_t ts_us;   /* capture time, microseconds since the epoch */
     uint32_t caplen;  /* bytes captured */
@@ -116,7 +119,7 @@ struct ot_packet {
     const uint8_t *eth_src; /* 6 bytes, when OT_PKT_HAS_MAC */
     const uint8_t *eth_dst;
 
-    uint16_t vlan[2]; /* outer, inner VLAN ids (0 when absent) */
+    uint16_t vlan[OT_VLAN_MAX]; /* VLAN ids, outermost first (0 when absent) */
     uint8_t vlan_count;
     uint8_t tunnel_depth;
 
@@ -146,9 +149,9 @@ struct ot_packet {
  * rejecting counters; one that returns OT_DECODE_SKIP exactly one of non_ip,
  * pppoe_not_ip.  A few counters are events rather than rejections and may be
  * incremented by a frame whatever it returns:
- *   vlan_too_deep      a third or deeper 802.1Q tag: counted once per run of
- *                      tags, ignored (p->vlan keeps the two outermost ids) and
- *                      decoding goes on
+ *   vlan_too_deep      a fourth or deeper 802.1Q tag: counted once per run of
+ *                      tags, ignored (p->vlan keeps the three outermost ids)
+ *                      and decoding goes on
  *   other_ip_proto     an IP protocol we do not look into (ESP, SCTP, ...),
  *                      including IPv6 no-next-header: the packet is still OK
  *   gre_unsupported    GRE version or routing we do not decode, and
@@ -160,6 +163,12 @@ struct ot_packet {
  *   ipv4_tso_len       an outermost IPv4 TCP packet with total length 0, as
  *                      segmentation offload leaves it in captures taken on the
  *                      sending host: its length is taken from the capture
+ *                      (also a TCP or UDP packet above 64 KiB in a tunnel)
+ *   ipv6_jumbogram     an IPv6 jumbogram (RFC 2675): payload length 0, the
+ *                      length in the hop-by-hop Jumbo Payload option
+ *   ipv6_tso_len       an IPv6 TCP or UDP packet with payload length 0 and
+ *                      more than 65,535 bytes after the header, as Linux's
+ *                      BIG TCP leaves it in captures on the sending host
  *   frag_overlap       a fragment overlapped data already held (first wins)
  *   frag_timeout       a datagram expired incomplete (counted per datagram)
  *   frag_table_full    the reassembly table or byte budget was full: the
@@ -189,6 +198,8 @@ struct ot_packet {
     X(ipv6_bad_version)                                                                            \
     X(ipv6_bad_payload_len)                                                                        \
     X(ipv6_bad_exthdr)                                                                             \
+    X(ipv6_jumbogram)                                                                              \
+    X(ipv6_tso_len)                                                                                \
     X(frag_overlap)                                                                                \
     X(frag_too_large)                                                                              \
     X(frag_table_full)                                                                             \

@@ -47,7 +47,7 @@ struct ot_frag_store {
 struct ot_frag_ctx {
     struct ot_addr src, dst;
     uint32_t id;
-    uint16_t vlan[2];
+    uint16_t vlan[OT_VLAN_MAX];
     uint8_t vlan_count;
     uint8_t proto; /* IPv4 key part; 0 for IPv6, whose key has no protocol */
     uint8_t v6;
@@ -85,6 +85,7 @@ static uint32_t key_hash(const struct ot_defrag *df, const struct ot_frag_ctx *k
     }
     h = mix(h, k->id);
     h = mix(h, (uint32_t)k->vlan[0] << 16 | k->vlan[1]);
+    h = mix(h, k->vlan[2]);
     h = mix(h, (uint32_t)k->proto << 24 | (uint32_t)k->v6 << 16 | (uint32_t)k->depth << 8 |
                    k->vlan_count);
     return h;
@@ -93,7 +94,7 @@ static uint32_t key_hash(const struct ot_defrag *df, const struct ot_frag_ctx *k
 static bool key_eq(const struct ot_frag_ctx *a, const struct ot_frag_ctx *b)
 {
     return a->id == b->id && a->proto == b->proto && a->v6 == b->v6 && a->depth == b->depth &&
-           a->vlan_count == b->vlan_count && a->vlan[0] == b->vlan[0] && a->vlan[1] == b->vlan[1] &&
+           a->vlan_count == b->vlan_count && !memcmp(a->vlan, b->vlan, sizeof(a->vlan)) &&
            ot_addr_eq(&a->src, &b->src) && ot_addr_eq(&a->dst, &b->dst);
 }
 
@@ -451,8 +452,7 @@ enum ot_decode_result ot_defrag_add(struct ot_decoder *d, const struct ot_packet
     k.src = p->src;
     k.dst = p->dst;
     k.id = f->id;
-    k.vlan[0] = p->vlan[0];
-    k.vlan[1] = p->vlan[1];
+    memcpy(k.vlan, p->vlan, sizeof(k.vlan));
     k.vlan_count = p->vlan_count;
     k.proto = f->v6 ? 0 : f->proto;
     k.v6 = f->v6;

@@ -268,7 +268,7 @@ static bool make_key(const struct ot_packet *p, struct ot_flow_key *k)
     k->w[2] = b->u.q[0];
     k->w[3] = b->u.q[1];
     k->w[4] = (uint64_t)sp << 48 | (uint64_t)dp << 32 | (uint64_t)p->vlan[0] << 16 | p->vlan[1];
-    k->w[5] = p->ip_proto | ((p->flags & OT_PKT_IPV6) ? 0x100u : 0);
+    k->w[5] = p->ip_proto | ((p->flags & OT_PKT_IPV6) ? 0x100u : 0) | (uint64_t)p->vlan[2] << 16;
     return swap;
 }
 
@@ -450,8 +450,7 @@ static uint32_t flow_new(struct ot_flow_table *t, const struct ot_packet *p,
         f->cli_port = dp;
         f->srv_port = sp;
     }
-    f->vlan[0] = p->vlan[0];
-    f->vlan[1] = p->vlan[1];
+    memcpy(f->vlan, p->vlan, sizeof(f->vlan));
     f->vlan_count = p->vlan_count;
     f->ip_proto = p->ip_proto;
     f->v6 = (p->flags & OT_PKT_IPV6) != 0;

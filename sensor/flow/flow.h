@@ -99,12 +99,13 @@ struct ot_flow {
     /* Identity, as the client sees it (dir 0 = client → server). */
     struct ot_addr cli, srv;
     uint16_t cli_port, srv_port;
-    uint16_t vlan[2];
-    uint64_t flow_id; /* unique in this run, < 2^53 so JSON readers keep it exact */
+    uint16_t vlan[OT_VLAN_MAX];
 
     /* Application layer, owned by sensor/proto (proto.c and proto-ndpi.c); see also above. */
     uint16_t app_proto_orig; /* the protocol before a hand-over to TLS (STARTTLS, CONNECT), or 0 */
     uint16_t ndpi_master, ndpi_app;
+
+    uint64_t flow_id;   /* unique in this run, < 2^53 so JSON readers keep it exact */
     uint64_t ndpi_risk; /* nDPI flow-risk bit mask */
 
     struct ot_stream stream[2]; /* TCP reassembly per direction (flow/stream.h) */

@@ -273,7 +273,7 @@ static void begin_fields(struct ot_eve *e, struct ot_jw *w, const char *event_ty
     if (f) {
         if (f->vlan_count) {
             ot_jw_arr_open(w, "vlan");
-            for (unsigned i = 0; i < f->vlan_count && i < 2; i++)
+            for (unsigned i = 0; i < f->vlan_count && i < OT_VLAN_MAX; i++)
                 ot_jw_u64(w, NULL, f->vlan[i]);
             ot_jw_arr_close(w);
         }
@@ -361,7 +361,7 @@ struct ot_jw *ot_eve_begin(struct ot_eve *e, const char *event_type, uint64_t ts
     if (f) {
         if (f->vlan_count) {
             o = OT_PUT_LIT(o, ",\"vlan\":[");
-            for (unsigned i = 0; i < f->vlan_count && i < 2; i++) {
+            for (unsigned i = 0; i < f->vlan_count && i < OT_VLAN_MAX; i++) {
                 if (i)
                     *o++ = ',';
                 o = ot_put_u64(o, f->vlan[i]);

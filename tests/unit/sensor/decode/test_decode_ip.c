@@ -191,6 +191,49 @@ static void test_ipv4_tso(void **state)
     free(f);
 }
 
+/* Inside a tunnel, and for UDP, only a length the 16-bit field cannot say is taken. */
+static void test_ipv4_tso_tunnel(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_eth(f, 0x0800);
+    uint32_t outer = fb_ipv4_begin(f, 17, IP4(192, 0, 2, 1), IP4(192, 0, 2, 2));
+    uint32_t u = fb_udp_begin(f, 40000, 4789);
+    fb_put32(f, 0x08000000); /* VXLAN, VNI 5001 */
+    fb_put32(f, 5001 << 8);
+    fb_eth(f, 0x0800);
+    uint32_t ip = fb_ipv4_begin(f, 6, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+    fb_tcp(f, 1, 2, 3, 4, OT_TH_ACK, 0);
+    fb_pattern(f, 66000, 0);
+    fb_set16(f, outer + 2, 0);
+    fb_set16(f, u + 4, 0);
+    fb_set16(f, ip + 2, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    /* Outer and inner header, and nothing else counted. */
+    for (int i = 0; i < OT_DEC__COUNT; i++)
+        assert_int_equal(t->d.counters[i] - t->before[i], i == OT_DEC_ipv4_tso_len ? 2 : 0);
+    assert_true(p.flags & OT_PKT_TUNNELLED);
+    assert_int_equal(p.ip_proto, 6);
+    assert_int_equal(p.ip_len, 20 + 20 + 66000);
+    assert_int_equal(p.payload_len, 66000);
+
+    /* A datagram whose length fits the field is malformed with a 0 there. */
+    fb_reset(f);
+    fb_eth(f, 0x0800);
+    ip = fb_ipv4_begin(f, 17, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2));
+    u = fb_udp_begin(f, 1, 2);
+    fb_pattern(f, 3000, 0);
+    fb_set16(f, ip + 2, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv4_bad_total_len);
+    fb_ipv4_end(f, ip);
+    fb_set16(f, u + 4, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_udp_bad_len);
+    free(f);
+}
+
 /* AH authenticates without hiding: p describes what it protects, as in IPv6. */
 static void test_ipv4_ah(void **state)
 {
@@ -405,14 +448,127 @@ static void test_ipv6_long_chain(void **state)
     free(f);
 }
 
+/* A hop-by-hop header of 8 bytes with one Jumbo Payload option (RFC 2675). */
+static void fb_jumbo_hbh(struct fb *f, uint8_t nh, uint32_t jumbo)
+{
+    fb_put8(f, nh);
+    fb_put8(f, 0);
+    fb_put8(f, 0xc2);
+    fb_put8(f, 4);
+    fb_put32(f, jumbo);
+}
+
+/* Payload length 0: the length is in the Jumbo Payload option, and UDP's is 0 too. */
+static void test_ipv6_jumbogram(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_eth(f, 0x86dd);
+    uint32_t ip = fb_ipv6_begin(f, 0, 1, 2);
+    uint32_t hbh = f->len;
+    fb_jumbo_hbh(f, 17, 8 + 8 + 66000);
+    uint32_t u = fb_udp_begin(f, 1000, 2000);
+    fb_pattern(f, 66000, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_ipv6_jumbogram);
+    assert_true(p.flags & OT_PKT_UDP);
+    assert_int_equal(p.ip_len, 40 + 8 + 8 + 66000);
+    assert_int_equal(p.payload_len, 66000);
+    assert_int_equal(p.dp, 2000);
+    assert_payload_in_frame(t, &p, f->len);
+
+    /* A capture cut by its snap length: the rest of the datagram is missing, not wrong. */
+    assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, 2000, f->len, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_ipv6_jumbogram);
+    assert_true(p.flags & OT_PKT_L4_TRUNC);
+    assert_int_equal(p.ip_len, 40 + 8 + 8 + 66000);
+
+    /* A jumbo length longer than the frame, or one that fits 16 bits, is malformed. */
+    fb_set16(f, hbh + 4, 2);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv6_bad_payload_len);
+    fb_set16(f, hbh + 4, 0);
+    fb_set16(f, hbh + 6, 65535);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv6_bad_payload_len);
+
+    /* Length 0, a hop-by-hop header, but no Jumbo Payload option in it. */
+    f->b[hbh + 2] = 1; /* PadN of 4 bytes instead */
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv6_bad_payload_len);
+    /* An option running past its header. */
+    f->b[hbh + 3] = 9;
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ipv6_bad_exthdr);
+
+    /* With a payload length the option is not read: the field's length holds. */
+    f->b[hbh + 2] = 0xc2;
+    f->b[hbh + 3] = 4;
+    fb_set16(f, ip + 4, 8 + 8 + 100);
+    fb_set16(f, u + 4, 8 + 100);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_int_equal(p.ip_len, 40 + 8 + 8 + 100);
+    assert_int_equal(p.payload_len, 100);
+    free(f);
+}
+
+/* Linux BIG TCP on the capturing host: payload length 0, no option, >64 KiB there. */
+static void test_ipv6_tso(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_eth(f, 0x86dd);
+    uint32_t ip = fb_ipv6_begin(f, 6, 1, 2);
+    fb_tcp(f, 1, 2, 3, 4, OT_TH_ACK, 0);
+    fb_pattern(f, 66000, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_ipv6_tso_len);
+    assert_true(p.flags & OT_PKT_TCP);
+    assert_int_equal(p.ip_len, 40 + 20 + 66000);
+    assert_int_equal(p.payload_len, 66000);
+
+    /* Not for a cut frame: how long the packet was is then unknown. */
+    assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, 3000, f->len + 10, &p), OT_DECODE_ERROR);
+    assert_int_equal(t->d.counters[OT_DEC_ipv6_tso_len], t->before[OT_DEC_ipv6_tso_len]);
+
+    /* Nor when the bytes there would have fitted the field: an empty packet and padding. */
+    fb_reset(f);
+    fb_eth(f, 0x86dd);
+    ip = fb_ipv6_begin(f, 6, 1, 2);
+    fb_tcp(f, 1, 2, 3, 4, OT_TH_ACK, 0);
+    fb_pattern(f, 3000, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_tcp_truncated);
+
+    /* UDP likewise, its own length 0 as well. */
+    fb_reset(f);
+    fb_eth(f, 0x86dd);
+    ip = fb_ipv6_begin(f, 17, 1, 2);
+    uint32_t u = fb_udp_begin(f, 5, 6);
+    fb_pattern(f, 66000, 0);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_ipv6_tso_len);
+    assert_true(p.flags & OT_PKT_UDP);
+    assert_int_equal(p.payload_len, 66000);
+    fb_set16(f, u + 4, 100); /* a UDP length that says less trims as usual */
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_int_equal(p.payload_len, 92);
+    (void)ip;
+    free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_ipv4_fields),        T(test_ipv4_options),    T(test_ipv4_bad_headers),
-        T(test_ipv4_snaplen),       T(test_ipv4_tso),        T(test_ipv4_ah),
-        T(test_other_ip_proto),     T(test_ipv6_fields),     T(test_ipv6_ext_chain),
-        T(test_ipv6_hbh_not_first), T(test_ipv6_chain_ends), T(test_ipv6_long_chain),
+        T(test_ipv4_fields),     T(test_ipv4_options),       T(test_ipv4_bad_headers),
+        T(test_ipv4_snaplen),    T(test_ipv4_tso),           T(test_ipv4_tso_tunnel),
+        T(test_ipv4_ah),         T(test_other_ip_proto),     T(test_ipv6_fields),
+        T(test_ipv6_ext_chain),  T(test_ipv6_hbh_not_first), T(test_ipv6_chain_ends),
+        T(test_ipv6_long_chain), T(test_ipv6_jumbogram),     T(test_ipv6_tso),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

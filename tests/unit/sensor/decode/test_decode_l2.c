@@ -62,7 +62,28 @@ static void test_qinq(void **state)
     free(f);
 }
 
-/* Deeper than two tags: counted once, the two outer ids kept, decoding goes on. */
+/* Three tags (QinQ around a customer's own tag) are all kept, as Suricata does. */
+static void test_vlan_three(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_eth(f, 0x88a8);
+    fb_vlan(f, 100, 0x8100);
+    fb_vlan(f, 200, 0x8100);
+    fb_vlan(f, 4095, 0x0800);
+    fb_v4_udp(f, 8);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 8);
+    assert_int_equal(p.vlan_count, 3);
+    assert_int_equal(p.vlan[0], 100);
+    assert_int_equal(p.vlan[1], 200);
+    assert_int_equal(p.vlan[2], 4095);
+    free(f);
+}
+
+/* Deeper than three tags: counted once, the three outer ids kept, decoding goes on. */
 static void test_vlan_too_deep(void **state)
 {
     struct tdec *t = *state;
@@ -72,14 +93,16 @@ static void test_vlan_too_deep(void **state)
     fb_vlan(f, 1, 0x8100);
     fb_vlan(f, 2, 0x8100);
     fb_vlan(f, 3, 0x8100);
-    fb_vlan(f, 4, 0x86dd);
+    fb_vlan(f, 4, 0x8100);
+    fb_vlan(f, 5, 0x86dd);
     fb_v6_tcp(f, 3);
     assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
     assert_only_counter(t, OT_DEC_vlan_too_deep);
     assert_v6_tcp(&p, 3);
-    assert_int_equal(p.vlan_count, 2);
+    assert_int_equal(p.vlan_count, 3);
     assert_int_equal(p.vlan[0], 1);
     assert_int_equal(p.vlan[1], 2);
+    assert_int_equal(p.vlan[2], 3);
 
     /* A frame of nothing but tags costs a loop, not stack, and ends truncated. */
     fb_reset(f);
@@ -335,7 +358,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_vlan_single),     T(test_qinq),      T(test_vlan_too_deep),
+        T(test_vlan_single),     T(test_qinq),      T(test_vlan_three),    T(test_vlan_too_deep),
         T(test_vlan_truncated),  T(test_pppoe),     T(test_pppoe_padding),
         T(test_pppoe_not_ip),    T(test_pppoe_bad), T(test_mpls),
         T(test_mpls_pseudowire), T(test_mpls_bad),

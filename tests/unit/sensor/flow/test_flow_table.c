@@ -170,13 +170,21 @@ static void test_vlan_separates_flows(void **state)
     assert_int_equal(r->last_flow->vlan[0], 100);
     assert_int_equal(r->last_flow->vlan[1], 7);
     assert_int_equal(r->last_flow->vlan_count, 2);
+    /* A third tag is part of the key too. */
+    p.vlan[2] = 9;
+    p.vlan_count = 3;
+    ot_flow_process(t, &p);
+    assert_int_equal(ot_flow_table_stats(t)->created, 4);
+    assert_int_equal(r->last_flow->vlan[2], 9);
+    assert_int_equal(r->last_flow->vlan_count, 3);
     /* The reply on the same VLANs joins the flow. */
     struct ot_packet q = mk_udp("10.1.1.2", 53, "10.1.1.1", 1234, "b", 1, T0 + 1);
     q.vlan[0] = 100;
     q.vlan[1] = 7;
-    q.vlan_count = 2;
+    q.vlan[2] = 9;
+    q.vlan_count = 3;
     ot_flow_process(t, &q);
-    assert_int_equal(ot_flow_table_stats(t)->created, 3);
+    assert_int_equal(ot_flow_table_stats(t)->created, 4);
     assert_int_equal(r->last_flow->pkts[1], 1);
     ot_flow_table_free(t, T0 + 2);
     rec_free(r);

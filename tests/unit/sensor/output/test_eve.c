@@ -242,7 +242,7 @@ static void ref_header(struct ot_jw *w, struct ot_timefmt *tf, const struct ot_e
     if (f) {
         if (f->vlan_count) {
             ot_jw_arr_open(w, "vlan");
-            for (unsigned i = 0; i < f->vlan_count && i < 2; i++)
+            for (unsigned i = 0; i < f->vlan_count && i < OT_VLAN_MAX; i++)
                 ot_jw_u64(w, NULL, f->vlan[i]);
             ot_jw_arr_close(w);
         }
@@ -331,9 +331,9 @@ static void random_flow(struct ot_flow *f, uint64_t *x)
     f->srv_port = (uint16_t)(rnd(x) & 1 ? 443 : rnd(x));
     f->ip_proto = protos[rnd(x) % sizeof(protos)];
     f->flow_id = rnd(x) >> (rnd(x) % 64);
-    f->vlan_count = (uint8_t)(rnd(x) % 4);
-    f->vlan[0] = (uint16_t)(rnd(x) & 4095);
-    f->vlan[1] = (uint16_t)(rnd(x) & 4095);
+    f->vlan_count = (uint8_t)(rnd(x) % (OT_VLAN_MAX + 2));
+    for (unsigned i = 0; i < OT_VLAN_MAX; i++)
+        f->vlan[i] = (uint16_t)(rnd(x) & 4095);
     f->app_proto = (uint16_t)(rnd(x) % OT_APP__COUNT);
     f->app_proto_orig = (uint16_t)((rnd(x) & 3) ? 0 : rnd(x) % OT_APP__COUNT);
     if (rnd(x) % 8) {
