@@ -56,7 +56,9 @@
 #define OT_PPP_IPV4 0x0021
 #define OT_PPP_IPV6 0x0057
 
-#define OT_VXLAN_PORT 4789
+#define OT_VXLAN_PORT     4789
+#define OT_VXLAN_GPE_PORT 4790
+#define OT_GENEVE_PORT    6081
 
 /* Flags that describe the IP layer p currently describes: reset by each IP header. */
 #define OT_PKT_L3L4_MASK_                                                                          \
@@ -116,6 +118,10 @@ enum ot_decode_result ot_decode_erspan3(struct ot_decoder *d, struct ot_packet *
                                         const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_vxlan(struct ot_decoder *d, struct ot_packet *p,
                                       const uint8_t *data, uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_vxlan_gpe(struct ot_decoder *d, struct ot_packet *p,
+                                          const uint8_t *data, uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_geneve(struct ot_decoder *d, struct ot_packet *p,
+                                       const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_ipip(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
                                      uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_ip6ip(struct ot_decoder *d, struct ot_packet *p,

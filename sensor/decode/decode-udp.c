@@ -2,8 +2,9 @@
  * UDP (RFC 768).  The length field is authoritative: shorter than what the
  * IP header gave, it trims the payload; longer, it is udp_bad_len unless the
  * snap length cut the packet; 0 is the length of a datagram above 64 KiB.
- * Port 4789 is tried as VXLAN (decode-vxlan.c), which leaves p describing
- * this UDP packet when the payload is not VXLAN.
+ * Port 4789 is tried as VXLAN, 4790 as VXLAN-GPE (decode-vxlan.c) and 6081
+ * as Geneve (decode-geneve.c), each leaving p describing this UDP packet when
+ * the payload is not what the port says.
  */
 #include "decode/decode-internal.h"
 
@@ -33,7 +34,13 @@ enum ot_decode_result ot_decode_udp(struct ot_decoder *d, struct ot_packet *p, c
     p->dp = ot_be16(data + 2);
     p->payload = data + UDP_HLEN;
     p->payload_len = len - UDP_HLEN;
-    if (p->dp == OT_VXLAN_PORT)
+    switch (p->dp) {
+    case OT_VXLAN_PORT:
         return ot_decode_vxlan(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
+    case OT_VXLAN_GPE_PORT:
+        return ot_decode_vxlan_gpe(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
+    case OT_GENEVE_PORT:
+        return ot_decode_geneve(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
+    }
     return OT_DECODE_OK;
 }

@@ -209,6 +209,7 @@ struct ot_packet {
     X(gre_truncated)                                                                               \
     X(gre_unsupported)                                                                             \
     X(vxlan_truncated)                                                                             \
+    X(geneve_truncated)                                                                            \
     X(erspan_truncated)                                                                            \
     X(erspan_unsupported)                                                                          \
     X(tunnel_too_deep)                                                                             \

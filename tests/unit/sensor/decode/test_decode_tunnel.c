@@ -1,5 +1,6 @@
 /*
- * Tunnels: GRE (options, bridging, PPTP), ERSPAN I/II/III, VXLAN, IP in IP,
+ * Tunnels: GRE (options, bridging, PPTP), ERSPAN I/II/III, VXLAN, VXLAN-GPE,
+ * Geneve, IP in IP,
  * nesting and its bound, and what p describes when a tunnel's content is
  * not IP.
  */
@@ -629,6 +630,179 @@ static void test_depth_bound_each_kind(void **state)
     free(f);
 }
 
+static uint32_t udp_outer(struct fb *f, uint32_t *udp, uint16_t port)
+{
+    uint32_t ip = outer_v4(f, 17);
+    *udp = fb_udp_begin(f, 49152, port);
+    return ip;
+}
+
+static void fb_gpe(struct fb *f, uint8_t flags, uint8_t next, uint32_t vni)
+{
+    fb_put8(f, flags);
+    fb_put8(f, 0);
+    fb_put8(f, 0);
+    fb_put8(f, next);
+    fb_put32(f, vni << 8);
+}
+
+/* VXLAN-GPE on UDP 4790: its next-protocol byte says what follows. */
+static void test_vxlan_gpe(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t u, ip;
+    /* IPv4 and IPv6 with no inner Ethernet. */
+    ip = udp_outer(f, &u, 4790);
+    fb_gpe(f, 0x0c, 1, 7);
+    fb_v4_udp(f, 9);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 9);
+    assert_tunnelled(t, &p, 1);
+    ip = udp_outer(f, &u, 4790);
+    fb_gpe(f, 0x0c, 2, 7);
+    fb_v6_tcp(f, 5);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v6_tcp(&p, 5);
+    assert_tunnelled(t, &p, 1);
+    /* Ethernet, said (next protocol 3, as in Arkime's capture) or not (no P flag). */
+    for (int said = 0; said < 2; said++) {
+        ip = udp_outer(f, &u, 4790);
+        fb_gpe(f, said ? 0x0c : 0x08, said ? 3 : 0, 7);
+        fb_eth(f, 0x0800);
+        fb_v4_udp(f, 3);
+        fb_udp_end(f, u);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_v4_udp(&p, 3);
+        assert_tunnelled(t, &p, 1);
+    }
+    /* MPLS. */
+    ip = udp_outer(f, &u, 4790);
+    fb_gpe(f, 0x0c, 5, 7);
+    fb_mpls(f, 100, true);
+    fb_v4_udp(f, 4);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 4);
+    /* NSH is not decoded: counted as not IP, p describes the UDP packet. */
+    ip = udp_outer(f, &u, 4790);
+    fb_gpe(f, 0x0c, 4, 7);
+    fb_zero(f, 24);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_non_ip);
+    assert_outer(&p, 17);
+    assert_int_equal(p.dp, 4790);
+    /* Not GPE: another version, or no I flag; a header cut before the inner Ethernet. */
+    const uint8_t flags[] = {0x2c, 0x04};
+    for (int i = 0; i < 2; i++) {
+        ip = udp_outer(f, &u, 4790);
+        fb_gpe(f, flags[i], 3, 7);
+        fb_eth(f, 0x0800);
+        fb_v4_udp(f, 3);
+        fb_udp_end(f, u);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_outer(&p, 17);
+        assert_int_equal(p.payload_len, 8 + 14 + 31);
+    }
+    ip = udp_outer(f, &u, 4790);
+    fb_gpe(f, 0x0c, 3, 7);
+    fb_zero(f, 10);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_vxlan_truncated);
+    free(f);
+}
+
+static void fb_geneve(struct fb *f, uint8_t ver, uint8_t opt_words, uint16_t type)
+{
+    fb_put8(f, (uint8_t)(ver << 6 | opt_words));
+    fb_put8(f, 0);
+    fb_put16(f, type);
+    fb_put32(f, 5001u << 8);
+    for (unsigned i = 0; i < opt_words; i++)
+        fb_put32(f, 0x01020304);
+}
+
+/* Geneve on UDP 6081: options skipped, then Ethernet or what the EtherType names. */
+static void test_geneve(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t u, ip = udp_outer(f, &u, 6081);
+    fb_geneve(f, 0, 2, 0x6558);
+    uint32_t inner_eth = f->len;
+    fb_eth(f, 0x86dd);
+    fb_v6_tcp(f, 12);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v6_tcp(&p, 12);
+    assert_tunnelled(t, &p, 1);
+    /* Options or the inner Ethernet header cut short. */
+    for (uint32_t n = inner_eth - 8; n < inner_eth + 14; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_geneve_truncated);
+    }
+
+    ip = udp_outer(f, &u, 6081);
+    fb_geneve(f, 0, 0, 0x0800);
+    fb_v4_udp(f, 6);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 6);
+    assert_tunnelled(t, &p, 1);
+
+    /* ARP inside: not IP, p describes the UDP packet. */
+    ip = udp_outer(f, &u, 6081);
+    fb_geneve(f, 0, 1, 0x0806);
+    fb_zero(f, 28);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_only_counter(t, OT_DEC_non_ip);
+    assert_outer(&p, 17);
+    assert_int_equal(p.dp, 6081);
+
+    /* Another version, or too short for the header: a UDP packet to 6081. */
+    ip = udp_outer(f, &u, 6081);
+    fb_geneve(f, 1, 0, 0x0800);
+    fb_v4_udp(f, 6);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_outer(&p, 17);
+    ip = udp_outer(f, &u, 6081);
+    fb_put32(f, 0x00000800);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_outer(&p, 17);
+    assert_int_equal(p.payload_len, 4);
+    free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
@@ -642,6 +816,8 @@ int main(void)
         T(test_erspan3),
         T(test_vxlan),
         T(test_vxlan_not_vxlan),
+        T(test_vxlan_gpe),
+        T(test_geneve),
         T(test_ip_in_ip),
         T(test_nested),
         T(test_depth_bound),
