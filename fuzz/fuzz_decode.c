@@ -31,7 +31,7 @@ static const int dlts[16] = {
     OT_DLT_EN10MB,    OT_DLT_EN10MB,     OT_DLT_EN10MB, OT_DLT_EN10MB,
     OT_DLT_LINUX_SLL, OT_DLT_LINUX_SLL2, OT_DLT_RAW,    OT_DLT_RAW_ALT,
     OT_DLT_IPV4,      OT_DLT_IPV6,       OT_DLT_NULL,   OT_DLT_LOOP,
-    OT_DLT_EN10MB,    OT_DLT_EN10MB,     OT_DLT_RAW,    147, /* unsupported */
+    OT_DLT_PPP,       OT_DLT_NFLOG,      OT_DLT_C_HDLC, 147, /* unsupported */
 };
 
 static uint64_t counter_sum(const struct ot_decoder *d)

@@ -88,6 +88,12 @@ enum ot_decode_result ot_decode_null(struct ot_decoder *d, struct ot_packet *p, 
                                      uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_loop(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
                                      uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_ppp(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
+                                    uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_chdlc(struct ot_decoder *d, struct ot_packet *p,
+                                      const uint8_t *data, uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_nflog(struct ot_decoder *d, struct ot_packet *p,
+                                      const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_raw(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
                                     uint32_t len, unsigned depth);
 

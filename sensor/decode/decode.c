@@ -73,6 +73,10 @@ bool ot_decode_linktype_supported(int dlt)
     case OT_DLT_IPV4:
     case OT_DLT_IPV6:
     case OT_DLT_LINUX_SLL2:
+    case OT_DLT_PPP:
+    case OT_DLT_PPP_SERIAL:
+    case OT_DLT_C_HDLC:
+    case OT_DLT_NFLOG:
         return true;
     }
     return false;
@@ -144,6 +148,13 @@ enum ot_decode_result ot_decode(struct ot_decoder *d, int dlt, const uint8_t *fr
         return ot_decode_null(d, p, frame, caplen, 0);
     case OT_DLT_LOOP:
         return ot_decode_loop(d, p, frame, caplen, 0);
+    case OT_DLT_PPP:
+    case OT_DLT_PPP_SERIAL:
+        return ot_decode_ppp(d, p, frame, caplen, 0);
+    case OT_DLT_C_HDLC:
+        return ot_decode_chdlc(d, p, frame, caplen, 0);
+    case OT_DLT_NFLOG:
+        return ot_decode_nflog(d, p, frame, caplen, 0);
     }
     return ot_dec_err(d, OT_DEC_unsupported_linktype);
 }

@@ -48,6 +48,10 @@
 #define OT_DLT_IPV4       228
 #define OT_DLT_IPV6       229
 #define OT_DLT_LINUX_SLL2 276
+#define OT_DLT_PPP        9   /* PPP, address/control optional */
+#define OT_DLT_PPP_SERIAL 50  /* PPP in HDLC-like framing (RFC 1662) */
+#define OT_DLT_C_HDLC     104 /* Cisco HDLC */
+#define OT_DLT_NFLOG      239 /* Linux netfilter log */
 
 /* An IPv4 address is stored in the first 4 bytes, the rest zero. */
 struct ot_addr {
@@ -182,6 +186,9 @@ struct ot_packet {
     X(vlan_too_deep)                                                                               \
     X(sll_truncated)                                                                               \
     X(null_truncated)                                                                              \
+    X(ppp_truncated)                                                                               \
+    X(nflog_truncated)                                                                             \
+    X(nflog_bad_header)                                                                            \
     X(raw_not_ip)                                                                                  \
     X(pppoe_truncated)                                                                             \
     X(pppoe_bad_header)                                                                            \

@@ -1,6 +1,7 @@
 /*
  * Link layers: Ethernet, Linux cooked (SLL, SLL2), raw IP, BSD null and
- * loopback; non-IP frames; each link header's truncation counter.
+ * loopback, PPP, Cisco HDLC, NFLOG; non-IP frames; each link header's
+ * truncation counter.
  */
 #include "frames.h"
 
@@ -333,6 +334,149 @@ static void test_loop(void **state)
     free(f);
 }
 
+/* PPP: with or without address and control, a compressed or full protocol field. */
+static void test_ppp(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    for (int acf = 0; acf < 2; acf++) {
+        for (int pfc = 0; pfc < 2; pfc++) {
+            fb_reset(f);
+            if (acf) {
+                fb_put8(f, 0xff);
+                fb_put8(f, 0x03);
+            }
+            if (pfc)
+                fb_put8(f, 0x21);
+            else
+                fb_put16(f, 0x0021);
+            fb_v4_udp(f, 7);
+            int dlt = acf ? OT_DLT_PPP_SERIAL : OT_DLT_PPP;
+            assert_int_equal(tdec(t, dlt, f, &p), OT_DECODE_OK);
+            assert_no_counter(t);
+            assert_v4_udp(&p, 7);
+            assert_false(p.flags & OT_PKT_HAS_MAC);
+        }
+    }
+    fb_reset(f);
+    fb_put16(f, 0x0057);
+    fb_v6_tcp(f, 3);
+    assert_int_equal(tdec(t, OT_DLT_PPP, f, &p), OT_DECODE_OK);
+    assert_v6_tcp(&p, 3);
+    /* LCP is not IP; a frame with no protocol field is truncated. */
+    fb_reset(f);
+    fb_put16(f, 0xc021);
+    fb_zero(f, 8);
+    assert_int_equal(tdec(t, OT_DLT_PPP, f, &p), OT_DECODE_SKIP);
+    assert_only_counter(t, OT_DEC_non_ip);
+    fb_reset(f);
+    fb_put8(f, 0xff);
+    fb_put8(f, 0x03);
+    assert_int_equal(tdec(t, OT_DLT_PPP, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_ppp_truncated);
+    free(f);
+}
+
+/* Cisco HDLC: address, control, EtherType. */
+static void test_chdlc(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    fb_put8(f, 0x0f);
+    fb_put8(f, 0);
+    fb_put16(f, 0x0800);
+    fb_v4_udp(f, 5);
+    assert_int_equal(tdec(t, OT_DLT_C_HDLC, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 5);
+    fb_reset(f);
+    fb_put8(f, 0x8f);
+    fb_put8(f, 0);
+    fb_put16(f, 0x8035); /* SLARP */
+    fb_zero(f, 20);
+    assert_int_equal(tdec(t, OT_DLT_C_HDLC, f, &p), OT_DECODE_SKIP);
+    assert_only_counter(t, OT_DEC_non_ip);
+    for (uint32_t n = 0; n < 4; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_C_HDLC, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_ppp_truncated);
+    }
+    free(f);
+}
+
+/* One NFLOG attribute, its length and type in the capturing host's order. */
+static void fb_nflog_tlv(struct fb *f, bool be, uint16_t type, uint32_t value_len)
+{
+    uint16_t len = (uint16_t)(4 + value_len);
+    if (be) {
+        fb_put16(f, len);
+        fb_put16(f, type);
+    } else {
+        fb_put8(f, len & 0xff);
+        fb_put8(f, len >> 8);
+        fb_put8(f, type & 0xff);
+        fb_put8(f, type >> 8);
+    }
+}
+
+/* NFLOG: the header, attributes skipped up to the payload's, in either byte order. */
+static void test_nflog(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    for (int be = 0; be < 2; be++) {
+        fb_reset(f);
+        fb_put8(f, 2); /* AF_INET */
+        fb_put8(f, 0);
+        fb_put16(f, 5);            /* group 5 */
+        fb_nflog_tlv(f, be, 1, 4); /* packet header: hw protocol, hook */
+        fb_put32(f, 0x08000300);
+        fb_nflog_tlv(f, be, 10, 5); /* prefix "drop\0", padded to 8 */
+        fb_putn(f, "drop", 5);
+        fb_zero(f, 3);
+        fb_nflog_tlv(f, be, 9, 20 + 8 + 11);
+        fb_v4_udp(f, 11);
+        fb_zero(f, 1); /* padding */
+        assert_int_equal(tdec(t, OT_DLT_NFLOG, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_v4_udp(&p, 11);
+        assert_payload_in_frame(t, &p, f->len);
+    }
+    /* The payload attribute says more than the record holds. */
+    uint32_t whole = f->len;
+    assert_int_equal(tdec_cut(t, OT_DLT_NFLOG, f, whole - 6, whole - 6, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_nflog_truncated);
+    /* Cut by the snap length: what is there is decoded, flagged as cut. */
+    assert_int_equal(tdec_cut(t, OT_DLT_NFLOG, f, whole - 6, whole, &p), OT_DECODE_OK);
+    assert_true(p.flags & OT_PKT_L4_TRUNC);
+
+    /* No payload attribute: logged metadata only. */
+    fb_reset(f);
+    fb_put8(f, 10); /* AF_INET6 */
+    fb_put8(f, 0);
+    fb_put16(f, 0);
+    fb_nflog_tlv(f, false, 1, 4);
+    fb_put32(f, 0);
+    assert_int_equal(tdec(t, OT_DLT_NFLOG, f, &p), OT_DECODE_SKIP);
+    assert_only_counter(t, OT_DEC_non_ip);
+    /* An attribute shorter than its own header; another version; a cut header. */
+    fb_reset(f);
+    fb_put32(f, 0x02000000);
+    fb_nflog_tlv(f, false, 9, 0);
+    f->b[4] = 2;
+    assert_int_equal(tdec(t, OT_DLT_NFLOG, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_nflog_bad_header);
+    f->b[4] = 4;
+    f->b[1] = 1;
+    assert_int_equal(tdec(t, OT_DLT_NFLOG, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_nflog_bad_header);
+    assert_int_equal(tdec_cut(t, OT_DLT_NFLOG, f, 3, 3, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_nflog_truncated);
+    free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
@@ -340,7 +484,8 @@ int main(void)
         T(test_ethernet_ipv4), T(test_ethernet_ipv6), T(test_ethernet_padding),
         T(test_non_ip),        T(test_fabricpath),    T(test_ethernet_truncated),
         T(test_sll),           T(test_sll2),          T(test_raw),
-        T(test_null),          T(test_loop),
+        T(test_null),          T(test_loop),          T(test_ppp),
+        T(test_chdlc),         T(test_nflog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
