@@ -59,6 +59,7 @@
 #define OT_VXLAN_PORT     4789
 #define OT_VXLAN_GPE_PORT 4790
 #define OT_GENEVE_PORT    6081
+#define OT_GTPU_PORT      2152
 
 /* Flags that describe the IP layer p currently describes: reset by each IP header. */
 #define OT_PKT_L3L4_MASK_                                                                          \
@@ -126,6 +127,8 @@ enum ot_decode_result ot_decode_vxlan(struct ot_decoder *d, struct ot_packet *p,
                                       const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_vxlan_gpe(struct ot_decoder *d, struct ot_packet *p,
                                           const uint8_t *data, uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_gtpu(struct ot_decoder *d, struct ot_packet *p,
+                                     const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_geneve(struct ot_decoder *d, struct ot_packet *p,
                                        const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_ipip(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,

@@ -3,8 +3,8 @@
  * IP header gave, it trims the payload; longer, it is udp_bad_len unless the
  * snap length cut the packet; 0 is the length of a datagram above 64 KiB.
  * Port 4789 is tried as VXLAN, 4790 as VXLAN-GPE (decode-vxlan.c) and 6081
- * as Geneve (decode-geneve.c), each leaving p describing this UDP packet when
- * the payload is not what the port says.
+ * as Geneve (decode-geneve.c), 2152 as GTP-U (decode-gtp.c), each leaving p
+ * describing this UDP packet when the payload is not what the port says.
  */
 #include "decode/decode-internal.h"
 
@@ -41,6 +41,8 @@ enum ot_decode_result ot_decode_udp(struct ot_decoder *d, struct ot_packet *p, c
         return ot_decode_vxlan_gpe(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
     case OT_GENEVE_PORT:
         return ot_decode_geneve(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
+    case OT_GTPU_PORT:
+        return ot_decode_gtpu(d, p, data + UDP_HLEN, len - UDP_HLEN, depth);
     }
     return OT_DECODE_OK;
 }

@@ -217,6 +217,7 @@ struct ot_packet {
     X(gre_unsupported)                                                                             \
     X(vxlan_truncated)                                                                             \
     X(geneve_truncated)                                                                            \
+    X(gtp_truncated)                                                                               \
     X(erspan_truncated)                                                                            \
     X(erspan_unsupported)                                                                          \
     X(tunnel_too_deep)                                                                             \

@@ -1,6 +1,6 @@
 /*
  * Tunnels: GRE (options, bridging, PPTP), ERSPAN I/II/III, VXLAN, VXLAN-GPE,
- * Geneve, IP in IP,
+ * Geneve, GTP-U, IP in IP,
  * nesting and its bound, and what p describes when a tunnel's content is
  * not IP.
  */
@@ -803,6 +803,89 @@ static void test_geneve(void **state)
     free(f);
 }
 
+static void fb_gtpu(struct fb *f, uint8_t flags, uint8_t type)
+{
+    fb_put8(f, flags);
+    fb_put8(f, type);
+    fb_put16(f, 0); /* length: not used to bound the packet */
+    fb_put32(f, 0x11223344);
+}
+
+/* GTP-U on UDP 2152: the optional word and extension headers are skipped. */
+static void test_gtpu(void **state)
+{
+    struct tdec *t = *state;
+    struct fb *f = fb_new();
+    struct ot_packet p;
+    uint32_t u, ip = udp_outer(f, &u, 2152);
+    fb_gtpu(f, 0x30, 255);
+    fb_v4_udp(f, 8);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 8);
+    assert_tunnelled(t, &p, 1);
+    /* A sequence number (S), then two extension headers (E). */
+    ip = udp_outer(f, &u, 2152);
+    fb_gtpu(f, 0x32, 255);
+    fb_put32(f, 0x00070000);
+    fb_v6_tcp(f, 4);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v6_tcp(&p, 4);
+    ip = udp_outer(f, &u, 2152);
+    fb_gtpu(f, 0x34, 255);
+    fb_put32(f, 0x00000085); /* next: PDU session container */
+    fb_put32(f, 0x01001040); /* 4 bytes, next 0x40 */
+    fb_put32(f, 0x02000000); /* 8 bytes */
+    fb_put32(f, 0x00000000); /* ..., next 0: end */
+    uint32_t inner = f->len;
+    fb_v4_udp(f, 2);
+    fb_udp_end(f, u);
+    fb_ipv4_end(f, ip);
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+    assert_no_counter(t);
+    assert_v4_udp(&p, 2);
+    /* Extension headers cut short, or one of length 0. */
+    for (uint32_t n = inner - 16; n < inner; n++) {
+        assert_int_equal(tdec_cut(t, OT_DLT_EN10MB, f, n, f->len, &p), OT_DECODE_ERROR);
+        assert_only_counter(t, OT_DEC_gtp_truncated);
+    }
+    f->b[inner - 8] = 0;
+    assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_ERROR);
+    assert_only_counter(t, OT_DEC_gtp_truncated);
+
+    /* Signalling (echo request) and a G-PDU that holds no IP: not IP, p is the UDP packet. */
+    const uint8_t types[] = {1, 255};
+    for (int i = 0; i < 2; i++) {
+        ip = udp_outer(f, &u, 2152);
+        fb_gtpu(f, 0x30, types[i]);
+        fb_put32(f, 0xc0210102); /* PPP LCP-ish bytes */
+        fb_udp_end(f, u);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_only_counter(t, OT_DEC_non_ip);
+        assert_outer(&p, 17);
+        assert_int_equal(p.dp, 2152);
+    }
+    /* GTPv2 (control plane) or GTP': not decoded, no counter. */
+    const uint8_t other[] = {0x48, 0x20};
+    for (int i = 0; i < 2; i++) {
+        ip = udp_outer(f, &u, 2152);
+        fb_gtpu(f, other[i], 255);
+        fb_v4_udp(f, 1);
+        fb_udp_end(f, u);
+        fb_ipv4_end(f, ip);
+        assert_int_equal(tdec(t, OT_DLT_EN10MB, f, &p), OT_DECODE_OK);
+        assert_no_counter(t);
+        assert_outer(&p, 17);
+    }
+    free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tdec_setup, tdec_teardown)
@@ -818,6 +901,7 @@ int main(void)
         T(test_vxlan_not_vxlan),
         T(test_vxlan_gpe),
         T(test_geneve),
+        T(test_gtpu),
         T(test_ip_in_ip),
         T(test_nested),
         T(test_depth_bound),
