@@ -8,7 +8,7 @@ PACKAGES=(
     build-essential cmake pkg-config clang libclang-rt-14-dev
     libpcap-dev libndpi-dev libcmocka-dev libjansson-dev libssl-dev
     libndpi-bin tshark wireshark-common tcpreplay iproute2 ieee-data python3
-    dnsutils openssl curl
+    dnsutils openssl curl nftables
     libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev
     libsqlite3-dev sqlite3 libpq-dev postgresql wrk
 )

@@ -537,7 +537,10 @@ __attribute__((noinline)) static int next_pcap(struct ot_capture *c, struct ot_c
         const u_char *data;
         if (!c->live && !c->rec_hdr)
             c->last_offset = file_pos(c);
+        errno = 0;
         int rc = pcap_next_ex(c->pcap, &h, &data);
+        if (rc == PCAP_ERROR && c->live && (errno == EAGAIN || errno == EWOULDBLOCK))
+            rc = 0; /* libpcap's netfilter (nflog:N) reader reports an empty non-blocking read so */
         if (rc == 1) {
             fill_packet(pkt, h, data, c->dlt);
             if (c->rec_hdr)
@@ -550,7 +553,10 @@ __attribute__((noinline)) static int next_pcap(struct ot_capture *c, struct ot_c
             if (c->fd >= 0) {
                 struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
                 if (poll(&pfd, 1, 100) > 0) {
+                    errno = 0;
                     rc = pcap_next_ex(c->pcap, &h, &data);
+                    if (rc == PCAP_ERROR && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        rc = 0;
                     if (rc == 1) {
                         fill_packet(pkt, h, data, c->dlt);
                         return 1;
