@@ -19,6 +19,13 @@
  *
  * Lost bytes (OT_DATA_GAP) inside a body of known length are skipped;
  * elsewhere the direction waits for a chunk that starts a new message.
+ *
+ * A request starts with a method from the table below and a space, or,
+ * where a request may start (the flow's first bytes, the end of the previous
+ * message), with a whole well-formed "TOKEN SP target SP HTTP/1.x CRLF"
+ * line: any method (RPC_IN_DATA, QUERY...), without taking text for HTTP or
+ * the tail of a cut request line ("ET /") for a method.  After lost bytes,
+ * where a chunk may start anywhere, only the table's methods resume.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +38,8 @@
 #include "proto/proto.h"
 
 #define HDR_MAX        (16 * 1024) /* bytes of one header (or trailer) block */
+#define EXT_METHOD_MAX 32          /* bytes of a method not in the table below */
+#define EXT_LINE_MAX   8192        /* bytes of a request line with such a method */
 #define CHUNK_LINE_MAX 1024        /* bytes of one chunk-size line, extensions included */
 #define MAX_PENDING    8           /* requests waiting for their responses */
 #define AUTH_B64_MAX   512         /* base64 characters of Basic credentials decoded */
@@ -342,6 +351,81 @@ static enum ot_probe_result status_start(const uint8_t *p, size_t n)
     return memcmp(p, resp, n) == 0 ? OT_PROBE_MORE : OT_PROBE_NO;
 }
 
+/* RFC 9110 tchar: the characters of a token such as a method. */
+static bool is_tchar(uint8_t c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/*
+ * p[0..n) is the end of a known method but not one itself ("T", "ET",
+ * "OST", "ONNECT"): what a chunk that starts inside a request line begins
+ * with, when the capture or a gap cut the line.
+ */
+static bool method_tail(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < OT_ARRAY_SIZE(methods); i++) {
+        const struct method *m = &methods[i];
+        if (m->len > n && memcmp(m->name + m->len - n, p, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A request with a method not in the table (RPC_IN_DATA, QUERY, BIND...):
+ * any token is a method (RFC 9110 9.1), so the whole request line must be
+ * well-formed to tell it from other text: "TOKEN SP target SP HTTP/1.d CRLF",
+ * one space each, the target visible ASCII, the line at most EXT_LINE_MAX
+ * bytes.  A token that is the tail of a known method is refused: it is a
+ * request cut at its start.  MORE while the bytes so far fit that form.
+ */
+static enum ot_probe_result ext_request_line(const uint8_t *p, size_t n)
+{
+    size_t m = 0;
+    while (m < n && m <= EXT_METHOD_MAX && is_tchar(p[m]))
+        m++;
+    if (m > EXT_METHOD_MAX)
+        return OT_PROBE_NO;
+    if (m == n)
+        return OT_PROBE_MORE;
+    if (m == 0 || p[m] != ' ' || method_tail(p, m))
+        return OT_PROBE_NO;
+    size_t t = m + 1, lim = OT_MIN(n, (size_t)EXT_LINE_MAX);
+    while (t < lim && p[t] > ' ' && p[t] < 0x7f)
+        t++;
+    if (t == n)
+        return OT_PROBE_MORE;
+    if (t == lim || t == m + 1)
+        return OT_PROBE_NO; /* too long, or no target */
+    /* The version and the line end; '#' stands for a digit. */
+    static const char rest[] = " HTTP/1.#\r\n";
+    for (size_t k = 0; k < sizeof(rest) - 1; k++, t++) {
+        if (t == n)
+            return OT_PROBE_MORE;
+        if (t >= EXT_LINE_MAX)
+            return OT_PROBE_NO;
+        bool ok = rest[k] == '#' ? p[t] >= '0' && p[t] <= '9' : p[t] == (uint8_t)rest[k];
+        if (!ok)
+            return OT_PROBE_NO;
+    }
+    return OT_PROBE_YES;
+}
+
+/*
+ * Where a request may start (the first bytes of a flow, the end of the
+ * previous message): a known method and a space, or a whole request line
+ * with another method.  MORE when the bytes may still become either.
+ */
+static enum ot_probe_result request_start(const uint8_t *p, size_t n)
+{
+    size_t mlen;
+    enum ot_probe_result r = method_start(p, n, &mlen);
+    return r == OT_PROBE_NO ? ext_request_line(p, n) : r;
+}
+
 /*
  * A request line from the client or a status line from the server.  Either
  * is also taken from the other side: when the capture starts in the middle
@@ -359,6 +443,8 @@ static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_
     }
     size_t mlen = 0;
     enum ot_probe_result r = method_start(data, len, &mlen);
+    if (r == OT_PROBE_NO)
+        return ext_request_line(data, len); /* which ends in HTTP/1.x by itself */
     if (r != OT_PROBE_YES)
         return r;
     /*
@@ -568,8 +654,9 @@ static int request_line(struct http_tx *tx, struct req_view *v, struct line l)
             ue--;
         v->url = (struct line){l.p + u, ue - u};
     }
-    tx->head = name_is(l.p, m, "head");
-    tx->connect = name_is(l.p, m, "connect");
+    /* Methods are case-sensitive (RFC 9110 9.1): "head" is some other method. */
+    tx->head = m == 4 && memcmp(l.p, "HEAD", 4) == 0;
+    tx->connect = m == 7 && memcmp(l.p, "CONNECT", 7) == 0;
     return OT_OK;
 }
 
@@ -925,14 +1012,13 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
             d->phase = PH_UNTIL_CLOSE;
             return (long)skipped;
         }
-        if (dir == 0 && d->block_len == 0 && s->q_len && !message_start(0, p, n) &&
+        if (dir == 0 && d->block_len == 0 && s->q_len && request_start(p, n) != OT_PROBE_YES &&
             s->q[(s->q_head + s->q_len - 1) % MAX_PENDING].connect) {
             /* Data right behind a CONNECT, before its answer: the tunnel. */
             s->d[0].phase = PH_TUNNEL;
             return (long)(skipped + n);
         }
-        size_t mlen;
-        enum ot_probe_result st = dir == 0 ? method_start(p, n, &mlen) : status_start(p, n);
+        enum ot_probe_result st = dir == 0 ? request_start(p, n) : status_start(p, n);
         if (st == OT_PROBE_NO) {
             /*
              * Not the start of a message (bytes the capture missed, or not
@@ -977,6 +1063,12 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
         n = d->buf.len;
     } else {
         n = used;
+    }
+    if (dir == 0 && request_start(p, n) != OT_PROBE_YES) {
+        /* Collected from a start that could have been a request line, but is not one. */
+        block_reset(d);
+        lose(ctx, f, s, dir, SIZE_MAX);
+        return (long)(skipped + used);
     }
     struct head h = {.b = p, .n = n, .whole = true};
     size_t head_len;
@@ -1160,8 +1252,7 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
                 used = 1; /* stray line ends after a head */
                 break;
             }
-            size_t ml;
-            if (dir == 0 && method_start(p, n, &ml) != OT_PROBE_NO) {
+            if (dir == 0 && request_start(p, n) != OT_PROBE_NO) {
                 message_done(&s->d[0]);
                 message_done(&s->d[1]);
                 used = 0;

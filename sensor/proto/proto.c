@@ -238,23 +238,18 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
         return;
     }
     /*
-     * A protocol may start mid-stream after another one (TLS after LDAP or
-     * PostgreSQL STARTTLS, HTTP after a SOCKS handshake): a chunk that
-     * begins a message on its own wins over the held bytes before it.
+     * The held bytes with this chunk first: a header split over segments
+     * is only whole there, and its second half alone may look like a
+     * message of its own ("RPC_IN" + "_DATA / HTTP/1.1": a request with
+     * method "_DATA").
      */
-    const struct ot_proto_parser *p = ask(pe, f, OT_PROTO_TCP, dir, data, len, &more);
-    if (p) {
-        free(pb); /* the held bytes belong to what came before */
-        f->app_state = NULL;
-        if (choose(pe, f, p))
-            feed(pe, f, dir, data, len, 0);
-        return;
-    }
-    uint32_t room = PROBE_BUF - pb->len[dir];
+    uint32_t held = pb->len[dir];
+    uint32_t room = PROBE_BUF - held;
     uint32_t n = len < room ? len : room;
-    memcpy(pb->data[dir] + pb->len[dir], data, n);
-    pb->len[dir] = (uint16_t)(pb->len[dir] + n);
-    if (pb->len[dir] > n)
+    memcpy(pb->data[dir] + held, data, n);
+    pb->len[dir] = (uint16_t)(held + n);
+    const struct ot_proto_parser *p = NULL;
+    if (held && n)
         p = ask(pe, f, OT_PROTO_TCP, dir, pb->data[dir], pb->len[dir], &more);
     if (p) {
         f->app_state = NULL;
@@ -267,6 +262,20 @@ static void probe_tcp(struct ot_proto_engine *pe, struct ot_flow *f, int dir, co
             feed(pe, f, dir, data + n, len - n, 0);
         }
         free(pb);
+        return;
+    }
+    /*
+     * Then the chunk alone: a protocol may start mid-stream after another
+     * one (TLS after LDAP or PostgreSQL STARTTLS, HTTP after a SOCKS
+     * handshake), and a chunk that begins a message on its own wins over the
+     * held bytes before it.
+     */
+    p = ask(pe, f, OT_PROTO_TCP, dir, data, len, &more);
+    if (p) {
+        free(pb); /* the held bytes belong to what came before */
+        f->app_state = NULL;
+        if (choose(pe, f, p))
+            feed(pe, f, dir, data, len, 0);
         return;
     }
     count_try(f, dir);

@@ -172,8 +172,6 @@ static void test_probe(void **st)
     assert_int_equal(probe(0, "OPTIO"), OT_PROBE_MORE);
     assert_int_equal(probe(1, "HTTP/"), OT_PROBE_MORE);
     /* Not HTTP. */
-    assert_int_equal(probe(0, "GETX / HTTP/1.1\r\n"), OT_PROBE_NO);
-    assert_int_equal(probe(0, "get / HTTP/1.1\r\n"), OT_PROBE_NO);
     assert_int_equal(probe(1, "HTTP/2.0 200\r\n"), OT_PROBE_NO);
     /* Roles the wrong way round (a capture that starts mid-connection): still HTTP. */
     assert_int_equal(probe(1, "GET / HTTP/1.1\r\n"), OT_PROBE_YES);
@@ -197,6 +195,75 @@ static void test_probe(void **st)
         assert_int_equal(ot_proto_http.probe(&f, dir, tls, sizeof(tls)), OT_PROBE_NO);
         assert_int_equal(ot_proto_http.probe(&f, dir, smb, sizeof(smb)), OT_PROBE_NO);
     }
+}
+
+/*
+ * Methods not in the table: any token, but only with a whole well-formed
+ * request line ending in HTTP/1.x, and never the tail of a known method (a
+ * request line cut at its start).
+ */
+static void test_probe_extension_methods(void **st)
+{
+    (void)st;
+    const char *yes[] = {
+        "RPC_IN_DATA /rpc/rpcproxy.dll?MAIL.example.com:6001 HTTP/1.1\r\nHost: mail\r\n",
+        "RPC_OUT_DATA /rpc/rpcproxy.dll?x:6004 HTTP/1.0\r\n",
+        "QUERY /contacts HTTP/1.1\r\n",
+        "M-SEARCH * HTTP/1.1\r\n",
+        "GETX / HTTP/1.1\r\n",
+        "get / HTTP/1.1\r\n", /* methods are case-sensitive: another method, not GET */
+    };
+    for (size_t i = 0; i < OT_ARRAY_SIZE(yes); i++)
+        for (int dir = 0; dir < 2; dir++)
+            if (probe(dir, yes[i]) != OT_PROBE_YES)
+                fail_msg("not taken: %s", yes[i]);
+    const char *more[] = {"Q",
+                          "RPC_IN",
+                          "RPC_IN_DATA ",
+                          "RPC_IN_DATA /rpc",
+                          "RPC_IN_DATA /rpc HTTP/1",
+                          "RPC_IN_DATA /rpc HTTP/1.1\r",
+                          "ET"};
+    for (size_t i = 0; i < OT_ARRAY_SIZE(more); i++)
+        if (probe(0, more[i]) != OT_PROBE_MORE)
+            fail_msg("not MORE: %s", more[i]);
+    const char *no[] = {
+        /* The tails of known methods: a capture that starts inside a request line. */
+        "T / HTTP/1.1\r\n",
+        "ET / HTTP/1.1\r\n",
+        "OST /form HTTP/1.1\r\n",
+        "ONNECT db.example:443 HTTP/1.1\r\n",
+        "SCRIBE /x HTTP/1.1\r\n",
+        /* Not a well-formed request line. */
+        "RPC_IN_DATA /rpc\r\n",               /* no version (0.9 only with known methods) */
+        "RPC_IN_DATA /rpc HTTP/2.0\r\n",      /* not 1.x */
+        "RPC_IN_DATA /rpc HTTP/1.1\n",        /* bare LF */
+        "RPC_IN_DATA  /rpc HTTP/1.1\r\n",     /* two spaces */
+        "RPC_IN_DATA /rpc HTTP/1.1 \r\n",     /* trailing space */
+        "RPC_IN_DATA /a b HTTP/1.1\r\n",      /* a space in the target */
+        "RPC_IN_DATA /\x01 HTTP/1.1\r\n",     /* a control byte */
+        "RPC_IN_DATA /\xc3\xa9 HTTP/1.1\r\n", /* not ASCII */
+        "RPC(IN) /rpc HTTP/1.1\r\n",          /* not a token */
+        "RPC_IN_DATA /rpc HTTP/1.x\r\n",
+        "ANNOUNCE rtsp://cam/s RTSP/1.0\r\n",
+        "INVITE sip:bob@example.org SIP/2.0\r\n",
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", /* the HTTP/2 preface */
+        "hello world\r\n",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 / HTTP/1.1\r\n", /* method past 32 bytes */
+        " RPC_IN_DATA /rpc HTTP/1.1\r\n",
+    };
+    for (size_t i = 0; i < OT_ARRAY_SIZE(no); i++)
+        for (int dir = 0; dir < 2; dir++)
+            if (probe(dir, no[i]) != OT_PROBE_NO)
+                fail_msg("taken: %s", no[i]);
+    /* The line is bounded: a target of 10,000 bytes is not looked through. */
+    static char longline[10100];
+    size_t n = (size_t)snprintf(longline, sizeof(longline), "RPC_IN_DATA /");
+    memset(longline + n, 'a', 10000);
+    memcpy(longline + n + 10000, " HTTP/1.1\r\n", 12);
+    assert_int_equal(probe(0, longline), OT_PROBE_NO);
+    longline[n + 100] = '\0';
+    assert_int_equal(probe(0, longline), OT_PROBE_MORE);
 }
 
 #define REQ1                                                                                       \
@@ -679,10 +746,189 @@ static void test_odd_flows(void **st)
     done(&r);
 }
 
+/*
+ * RPC over HTTP (KI-5): RPC_IN_DATA announces a 1 GiB body and the server
+ * answers before any of it is sent.  The request is an extension method; the
+ * body is skipped by count; the event at the response head has both sides.
+ */
+#define RPC_IN_REQ                                                                                 \
+    "RPC_IN_DATA /rpc/rpcproxy.dll?EXCH01.corp.example:6001 HTTP/1.1\r\n"                          \
+    "Host: owa.corp.example\r\n"                                                                   \
+    "User-Agent: MSRPC\r\n"                                                                        \
+    "Content-Length: 1073741824\r\n"                                                               \
+    "\r\n"
+#define RPC_OUT_REQ                                                                                \
+    "RPC_OUT_DATA /rpcwithcert/rpcproxy.dll?EXCH01.corp.example:6004 HTTP/1.1\r\n"                 \
+    "Host: owa.corp.example\r\n"                                                                   \
+    "Content-Length: 76\r\n"                                                                       \
+    "\r\n"
+#define RPC_RESP "HTTP/1.1 200 Success\r\nServer: test\r\n\r\n"
+
+static void test_rpc_over_http(void **st)
+{
+    (void)st;
+    char pdu[76];
+    memset(pdu, 0x05, sizeof(pdu)); /* stands for RPC PDUs: never read */
+    struct seg segs[] = {
+        SEG(0, RPC_IN_REQ),
+        SEG(1, RPC_RESP),
+        {0, pdu, sizeof(pdu)},
+        SEG(0, "GET /looks-like-a-request HTTP/1.1\r\n\r\n"), /* inside the 1 GiB body */
+        {1, pdu, sizeof(pdu)},
+    };
+    struct result r = run(segs, OT_ARRAY_SIZE(segs));
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 1);
+    json_t *h = http_at(&r, 0);
+    assert_string_equal(s_at(h, "http_method"), "RPC_IN_DATA");
+    assert_string_equal(s_at(h, "hostname"), "owa.corp.example");
+    assert_string_equal(s_at(h, "url"), "/rpc/rpcproxy.dll?EXCH01.corp.example:6001");
+    assert_string_equal(s_at(h, "http_user_agent"), "MSRPC");
+    assert_string_equal(s_at(h, "protocol"), "HTTP/1.1");
+    assert_int_equal(i_at(h, "status"), 200);
+    assert_int_equal(i_at(h, "request_body_len"), 1073741824);
+    assert_null(json_object_get(h, "length")); /* the response runs until the flow ends */
+    assert_string_equal(s_at(json_array_get(r.ev, 0), "src_ip"), "192.168.1.10");
+    done(&r);
+    check_splits(segs, OT_ARRAY_SIZE(segs), 1);
+
+    /* The other channel: a short request body, then the response announces 1 GiB. */
+    struct seg out[] = {
+        SEG(0, RPC_OUT_REQ),
+        {0, pdu, sizeof(pdu)},
+        SEG(1, "HTTP/1.1 200 Success\r\nContent-Length: 1073741824\r\n\r\n"),
+        {1, pdu, sizeof(pdu)},
+    };
+    r = run(out, OT_ARRAY_SIZE(out));
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 1);
+    h = http_at(&r, 0);
+    assert_string_equal(s_at(h, "http_method"), "RPC_OUT_DATA");
+    assert_string_equal(s_at(h, "url"), "/rpcwithcert/rpcproxy.dll?EXCH01.corp.example:6004");
+    assert_int_equal(i_at(h, "status"), 200);
+    assert_int_equal(i_at(h, "length"), 1073741824);
+    done(&r);
+    check_splits(out, OT_ARRAY_SIZE(out), 1);
+}
+
+/*
+ * An extension method split over two segments at the start of the flow:
+ * the second half alone ("_DATA /x HTTP/1.1") is a well-formed request line
+ * too, so the dispatcher must try the held bytes with it first.
+ */
+static void test_extension_method_split(void **st)
+{
+    (void)st;
+    struct seg segs[] = {SEG(0, RPC_IN_REQ), SEG(1, RPC_RESP)};
+    const size_t cuts[] = {3, 6, 11, 12, 40, 64, 65};
+    for (size_t i = 0; i < OT_ARRAY_SIZE(cuts); i++) {
+        struct result r = run_conf(segs, 2, AT, 0, cuts[i], 0);
+        assert_int_equal(r.errors, 0);
+        assert_int_equal(json_array_size(r.ev), 1);
+        json_t *h = http_at(&r, 0);
+        if (!s_at(h, "http_method") || strcmp(s_at(h, "http_method"), "RPC_IN_DATA") != 0)
+            fail_msg("cut at %zu: method %s", cuts[i], s_at(h, "http_method"));
+        assert_string_equal(s_at(h, "hostname"), "owa.corp.example");
+        assert_int_equal(i_at(h, "status"), 200);
+        done(&r);
+    }
+    /* Later in the flow, at a message boundary: a pipelined request split the same way. */
+    struct seg later[] = {
+        SEG(0, "GET /first HTTP/1.1\r\nHost: h\r\n\r\nQUE"),
+        SEG(0, "RY /search HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"),
+        SEG(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        SEG(1, "HTTP/1.1 204 No Content\r\n\r\n"),
+    };
+    struct result r = run(later, OT_ARRAY_SIZE(later));
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 2);
+    assert_string_equal(s_at(http_at(&r, 1), "http_method"), "QUERY");
+    assert_string_equal(s_at(http_at(&r, 1), "url"), "/search");
+    assert_int_equal(i_at(http_at(&r, 1), "status"), 204);
+    done(&r);
+    check_splits(later, OT_ARRAY_SIZE(later), 2);
+}
+
+/* Run one client chunk through the dispatcher: which protocol took the flow? */
+static uint16_t claimed_by(const char *client)
+{
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "192.168.1.10", 50000, "93.184.216.34", 80, 6, true), 0);
+    ot_harness_feed(&h, 0, client, strlen(client));
+    uint16_t app = h.flow.app_proto;
+    ot_harness_finish(&h);
+    ot_harness_cleanup(&h);
+    return app;
+}
+
+/*
+ * What is not taken: a capture that starts inside a request line (the tail
+ * of a known method), text that is not a request line, and, inside a flow,
+ * such bytes where a request should start (the side waits for a real one).
+ */
+static void test_extension_not_claimed(void **st)
+{
+    (void)st;
+    const char *tails[] = {
+        "T /index.html HTTP/1.1\r\nHost: h\r\n\r\n",
+        "ET /index.html HTTP/1.1\r\nHost: h\r\n\r\n",
+        "OST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+        "ONNECT db.example:443 HTTP/1.1\r\n\r\n",
+        "Hello there, this is not a request line\r\n",
+        "X-Forwarded-For: 10.0.0.1\r\nHost: h\r\n\r\n",
+    };
+    for (size_t i = 0; i < OT_ARRAY_SIZE(tails); i++)
+        if (claimed_by(tails[i]) == OT_APP_HTTP)
+            fail_msg("taken as HTTP: %s", tails[i]);
+    assert_int_equal(claimed_by("RPC_IN_DATA /rpc HTTP/1.1\r\n\r\n"), OT_APP_HTTP);
+
+    struct seg segs[] = {
+        SEG(0, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        SEG(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        SEG(0, "T /cut HTTP/1.1\r\nHost: h\r\n\r\n"), /* not a request: the side waits */
+        SEG(0, "PATCH /2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        SEG(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    };
+    struct result r = run(segs, OT_ARRAY_SIZE(segs));
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 2);
+    assert_string_equal(s_at(http_at(&r, 0), "url"), "/1");
+    assert_string_equal(s_at(http_at(&r, 1), "url"), "/2");
+    done(&r);
+
+    /* Collected over two chunks from a start that could have been a request line. */
+    struct seg cut[] = {
+        SEG(0, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        SEG(0, "FOO /a"),
+        SEG(0, " b c\r\nHost: h\r\n\r\n"),
+        SEG(0, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"),
+    };
+    r = run(cut, OT_ARRAY_SIZE(cut));
+    assert_int_equal(r.errors, 0);
+    assert_int_equal(json_array_size(r.ev), 2);
+    assert_string_equal(s_at(http_at(&r, 1), "url"), "/2");
+    done(&r);
+
+    /* After lost bytes only a known method resumes the side (a chunk starts anywhere there). */
+    struct ot_harness h;
+    assert_int_equal(ot_harness_init(&h, "192.168.1.10", 50000, "93.184.216.34", 80, 6, true), 0);
+    FEED(&h, 0, "GET /1 HTTP/1.1\r\nHo");
+    ot_harness_gap(&h, 0, 10);
+    FEED(&h, 0, "RPC_IN_DATA /lost HTTP/1.1\r\n\r\n");
+    FEED(&h, 0, "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
+    ot_harness_finish(&h);
+    json_t *ev = ot_harness_events(&h, "http");
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(s_at(json_object_get(json_array_get(ev, 0), "http"), "url"), "/3");
+    json_decref(ev);
+    ot_harness_cleanup(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_probe_extension_methods),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_splits),
         cmocka_unit_test(test_pipelining),
@@ -696,6 +942,9 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_odd_flows),
+        cmocka_unit_test(test_rpc_over_http),
+        cmocka_unit_test(test_extension_method_split),
+        cmocka_unit_test(test_extension_not_claimed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
