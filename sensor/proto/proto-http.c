@@ -1031,6 +1031,8 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
     size_t used;
     bool found = false;
     size_t limit = header_limit(ctx);
+    /* Still in a request's first line (block_end() has seen no line end in this block)? */
+    bool first_line = dir == 0 && d->block_len == d->line_len;
     if (dir == 0 && d->block_len == 0 && http09_line(p, n, &used)) {
         found = true; /* an HTTP/0.9 request is its request line alone */
         d->block_len = (uint32_t)OT_MIN(used, (size_t)UINT32_MAX);
@@ -1049,7 +1051,15 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
                 return rc < 0 ? rc : (long)(skipped + used);
             }
         }
-        found = block_end(d, p, n, &used);
+        /*
+         * A request's first line is looked at alone as soon as it is whole
+         * (below); the rest of the chunk is read on the next call.
+         */
+        size_t scan = n;
+        const uint8_t *nl = first_line ? memchr(p, '\n', n) : NULL;
+        if (nl)
+            scan = (size_t)(nl - p) + 1;
+        found = block_end(d, p, scan, &used);
     }
     if (d->block_len > limit)
         return OT_ELIMIT;
@@ -1057,19 +1067,23 @@ static long headers(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct ht
         int rc = ot_pbuf_append(&d->buf, p, used, limit);
         if (rc < 0)
             return rc;
-        if (!found)
-            return (long)(skipped + used);
         p = d->buf.data;
         n = d->buf.len;
     } else {
         n = used;
     }
-    if (dir == 0 && request_start(p, n) != OT_PROBE_YES) {
-        /* Collected from a start that could have been a request line, but is not one. */
+    if (first_line && d->block_len != d->line_len && request_start(p, n) != OT_PROBE_YES) {
+        /*
+         * The first line has just ended, and the start that could have been
+         * a request line ("QUE", "FOO /a") is not one: not a message after
+         * all, so wait for one, as for other bytes that cannot start one.
+         */
         block_reset(d);
         lose(ctx, f, s, dir, SIZE_MAX);
         return (long)(skipped + used);
     }
+    if (!found)
+        return (long)(skipped + used);
     struct head h = {.b = p, .n = n, .whole = true};
     size_t head_len;
     int rc = dir == 0 ? request(ctx, f, s, &h, limit, &head_len)
@@ -1247,12 +1261,17 @@ static int parse(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state, int d
             used = 0;
             break;
         case PH_CONNECT:
-            /* Plain HTTP through the proxy is read on; anything else is a tunnel. */
+            /*
+             * Plain HTTP through the proxy is read on (another method only
+             * with its whole request line here); anything else is a tunnel.
+             */
             if (p[0] == '\r' || p[0] == '\n') {
                 used = 1; /* stray line ends after a head */
                 break;
             }
-            if (dir == 0 && request_start(p, n) != OT_PROBE_NO) {
+            size_t ml;
+            if (dir == 0 && (method_start(p, n, &ml) != OT_PROBE_NO ||
+                             ext_request_line(p, n) == OT_PROBE_YES)) {
                 message_done(&s->d[0]);
                 message_done(&s->d[1]);
                 used = 0;
