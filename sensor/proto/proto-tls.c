@@ -1036,9 +1036,14 @@ static int v2_message(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct 
 {
     int rc;
     if (dir == 0 && !s->client_hello) {
-        if (b[0] != V2_CLIENT_HELLO)
+        /*
+         * The probe checks the same fields, so a hello that does not fit
+         * reaches us only when the server's side claimed the flow: that side
+         * is still read, as after a client's first record that is no TLS.
+         */
+        if (b[0] != V2_CLIENT_HELLO || v2_client_hello(s, b, n) < 0)
             return dir_done(ctx, f, s, dir);
-        return v2_client_hello(s, b, n);
+        return OT_OK;
     }
     if (dir == 0) {
         /* After it the client's side is encrypted (or not SSL 2.0 we know). */
