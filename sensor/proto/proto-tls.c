@@ -1,6 +1,6 @@
 /*
- * TLS (SSLv3 to TLS 1.3): the clear part of the handshake, one "tls" event
- * per flow.
+ * TLS (SSLv3 to TLS 1.3) and the clear part of SSL 2.0: one "tls" event per
+ * flow.
  *
  * Each direction runs two small layers over the stream: records (5-byte
  * header, body up to 2^14 + 2048 bytes) and, inside handshake records,
@@ -17,6 +17,14 @@
  * certificate (resumption, anonymous or PSK suites), when the server's
  * direction ends (ChangeCipherSpec, application data, lost bytes), or at
  * close() when only part was seen.  After that nothing more is read.
+ *
+ * SSL 2.0 records (2-byte header with the high bit set, or 3-byte header
+ * with a padding count) carry one message each, read whole: the client's
+ * CLIENT-HELLO (an SSLv2 client, or an SSLv3/TLS client sending the
+ * v2-compatible hello), the server's SERVER-HELLO with its certificate, and
+ * the client's CLIENT-MASTER-KEY, which names the cipher; everything after
+ * those is encrypted.  A server that answers a v2-format hello with a TLS
+ * ServerHello is read as TLS from there on (see the SSL 2.0 sections below).
  *
  * Lost bytes (OT_DATA_GAP) inside the body of a message we skip anyway are
  * absorbed; otherwise the direction must restart on a record boundary (the
@@ -50,6 +58,20 @@ enum {
     CT_HEARTBEAT = 24,
 };
 
+/* d->rec_type of an SSL 2.0 record (not a TLS content type). */
+#define REC_V2 0x80
+
+/* SSL 2.0 message types (the first byte of a record's data). */
+enum {
+    V2_ERROR = 0,
+    V2_CLIENT_HELLO = 1,
+    V2_CLIENT_MASTER_KEY = 2,
+    V2_SERVER_HELLO = 4,
+};
+
+#define V2_VERSION   0x0002 /* SSL 2.0 on the wire */
+#define V2_CERT_X509 1      /* SERVER-HELLO certificate type */
+
 enum {
     HS_CLIENT_HELLO = 1,
     HS_SERVER_HELLO = 2,
@@ -76,11 +98,13 @@ struct tls_dir {
     uint32_t rec_left;  /* body bytes of the current record still to come */
     uint32_t hs_left;   /* body bytes of the current handshake message still to come */
     uint8_t hdr[REC_HDR_LEN];
-    uint8_t hdr_len; /* record header bytes collected across chunks */
+    uint8_t hdr_len;  /* record header bytes collected across chunks */
+    uint8_t hdr_need; /* the size of that header: 5, or 2 or 3 (SSL 2.0) */
     uint8_t rec_type;
     uint8_t hs_hdr[HS_HDR_LEN];
     uint8_t hs_hdr_len; /* handshake header bytes collected across records */
     uint8_t hs_type;
+    uint8_t pad;  /* padding bytes at the end of the current SSL 2.0 record */
     bool in_msg;  /* inside a handshake message body */
     bool keep;    /* that message is parsed (collected when it spans) */
     bool done;    /* nothing more is read in this direction */
@@ -94,9 +118,10 @@ struct tls_state {
     char ja3_md5[OT_TLS_MD5_HEX_SIZE];
     char ja3s_md5[OT_TLS_MD5_HEX_SIZE];
     char ja4[OT_TLS_JA4_SIZE];
-    uint16_t client_version; /* ClientHello.legacy_version */
+    struct ot_pbuf v2_cert;  /* SSL 2.0: the SERVER-HELLO's certificate, kept for the event */
+    uint16_t client_version; /* ClientHello.legacy_version (SSL 2.0: 0x0200) */
     uint16_t version;        /* negotiated: supported_versions, else ServerHello.legacy_version */
-    uint16_t cipher;
+    uint32_t cipher;         /* TLS cipher suite, or SSL 2.0 cipher kind (24 bits) */
     uint16_t sni_len, alpn_len;
     uint8_t salpn_len, sid_len;
     bool client_hello; /* the first ClientHello was parsed */
@@ -106,6 +131,10 @@ struct tls_state {
     bool resumed;
     bool emitted;
     bool client_cert; /* the client's Certificate was read */
+    bool has_cipher;  /* `cipher` is known (ServerHello, or CLIENT-MASTER-KEY) */
+    bool v2_client;   /* the client's hello was in SSL 2.0 format */
+    bool v2_server;   /* the server answered in SSL 2.0 (SERVER-HELLO) */
+    bool v2_wait;     /* SSL 2.0: the event waits for the CLIENT-MASTER-KEY */
     uint8_t sid[32];  /* client session id, to tell a resumed session */
     uint8_t sni[SNI_MAX];
     uint8_t alpn[ALPN_MAX]; /* client ALPN names in wire form (length-prefixed) */
@@ -158,12 +187,37 @@ static const struct {
     {0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
 };
 
-static const char *cipher_name(uint16_t id, char tmp[8])
+/*
+ * SSL 2.0 cipher kinds (3 bytes), named as in Netscape's SSL 2.0
+ * specification, and the one OpenSSL added (RC4_64).
+ */
+static const struct {
+    uint32_t id;
+    const char *name;
+} v2_cipher_names[] = {
+    {0x010080, "SSL_CK_RC4_128_WITH_MD5"},
+    {0x020080, "SSL_CK_RC4_128_EXPORT40_WITH_MD5"},
+    {0x030080, "SSL_CK_RC2_128_CBC_WITH_MD5"},
+    {0x040080, "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5"},
+    {0x050080, "SSL_CK_IDEA_128_CBC_WITH_MD5"},
+    {0x060040, "SSL_CK_DES_64_CBC_WITH_MD5"},
+    {0x0700c0, "SSL_CK_DES_192_EDE3_CBC_WITH_MD5"},
+    {0x080080, "SSL_CK_RC4_64_WITH_MD5"},
+};
+
+static const char *cipher_name(uint32_t id, bool v2, char tmp[24])
 {
+    if (v2) {
+        for (size_t i = 0; i < OT_ARRAY_SIZE(v2_cipher_names); i++)
+            if (v2_cipher_names[i].id == id)
+                return v2_cipher_names[i].name;
+        snprintf(tmp, 24, "0x%06x", id);
+        return tmp;
+    }
     for (size_t i = 0; i < OT_ARRAY_SIZE(cipher_names); i++)
         if (cipher_names[i].id == id)
             return cipher_names[i].name;
-    snprintf(tmp, 8, "0x%04x", id);
+    snprintf(tmp, 24, "0x%04x", id);
     return tmp;
 }
 
@@ -204,13 +258,60 @@ static const char *version_name(uint16_t v, char tmp[24])
     return tmp;
 }
 
+/* Body length of an SSL 2.0 record with the 2-byte header (high bit set). */
+static size_t v2_len2(const uint8_t *h)
+{
+    return (size_t)(h[0] & 0x7f) << 8 | h[1];
+}
+
+/*
+ * An SSL 2.0 CLIENT-HELLO: `b` holds `avail` bytes of a record body of
+ * `rec_len` bytes.  Message type 1, version 2.0 or 3.0-3.4, then the lengths
+ * of the cipher specs (a non-zero multiple of 3), the session id (at most
+ * 32) and the challenge (16..32), which with the 9 fixed bytes must fill the
+ * record exactly.  OT_PROBE_MORE while the fixed bytes are not all there and
+ * those present fit.
+ */
+static enum ot_probe_result v2_hello_check(size_t rec_len, const uint8_t *b, size_t avail)
+{
+    if (avail >= 1 && b[0] != V2_CLIENT_HELLO)
+        return OT_PROBE_NO;
+    if (avail >= 3) {
+        uint16_t v = ot_be16(b + 1);
+        if (v != V2_VERSION && (v < 0x0300 || v > 0x0304))
+            return OT_PROBE_NO;
+    }
+    if (avail >= 5) {
+        size_t cl = ot_be16(b + 3);
+        if (cl == 0 || cl % 3 != 0)
+            return OT_PROBE_NO;
+    }
+    if (avail >= 7 && ot_be16(b + 5) > 32)
+        return OT_PROBE_NO;
+    if (avail < 9)
+        return OT_PROBE_MORE;
+    size_t chl = ot_be16(b + 7);
+    if (chl < 16 || chl > 32)
+        return OT_PROBE_NO;
+    if (rec_len != 9 + (size_t)ot_be16(b + 3) + ot_be16(b + 5) + chl)
+        return OT_PROBE_NO;
+    return OT_PROBE_YES;
+}
+
 /*
  * A TLS handshake record header: type 22, version 3.0-3.4, a sane length,
  * then (when present) handshake type 1 from the client or 2 from the server
- * and a hello whose version major is 3.  Every byte present must fit.
+ * and a hello whose version major is 3.  Every byte present must fit.  Or,
+ * from the client only, an SSL 2.0 record (2-byte header) holding a
+ * CLIENT-HELLO that passes v2_hello_check().
  */
 static enum ot_probe_result probe(const struct ot_flow *f, int dir, const uint8_t *data, size_t len)
 {
+    if (len >= 1 && (data[0] & 0x80) && dir == 0) {
+        if (len < 2)
+            return OT_PROBE_MORE;
+        return v2_hello_check(v2_len2(data), data + 2, len - 2);
+    }
     if (len < 1 || data[0] != CT_HANDSHAKE)
         return OT_PROBE_NO;
     if (len >= 2 && data[1] != 3)
@@ -474,11 +575,76 @@ static int server_hello(struct tls_state *s, const uint8_t *b, size_t n)
     else
         s->version = legacy == 0x0304 ? 0x7f01 : legacy;
     s->cipher = cipher;
+    s->has_cipher = true;
     s->tls13 = is_tls13(s->version);
     s->server_hello = true;
     s->hrr = hrr;
     if (!s->tls13 && s->sid_len && sl == s->sid_len && memcmp(sid, s->sid, sl) == 0)
         s->resumed = true;
+    return OT_OK;
+}
+
+/* ---- SSL 2.0 messages -------------------------------------------------- */
+
+/*
+ * CLIENT-HELLO: msg(1) version(2) cipher-specs-length(2)
+ * session-id-length(2) challenge-length(2), then the cipher specs (3 bytes
+ * each), the session id and the challenge.  An SSLv3/TLS client sends it
+ * with its own version (3.x) to reach SSL 2.0 servers too.  No JA3 or JA4:
+ * both are defined over the TLS ClientHello (its extensions, groups, point
+ * formats, signature algorithms), which this message does not have.
+ */
+static int v2_client_hello(struct tls_state *s, const uint8_t *b, size_t n)
+{
+    if (v2_hello_check(n, b, n) != OT_PROBE_YES)
+        return OT_EINVAL;
+    uint16_t v = ot_be16(b + 1);
+    size_t cl = ot_be16(b + 3), sl = ot_be16(b + 5);
+    memcpy(s->sid, b + 9 + cl, sl);
+    s->sid_len = (uint8_t)sl;
+    s->client_version = v == V2_VERSION ? 0x0200 : v;
+    s->client_hello = true;
+    s->v2_client = true;
+    return OT_OK;
+}
+
+/*
+ * SERVER-HELLO: msg(4) session-id-hit(1) certificate-type(1) version(2)
+ * certificate-length(2) cipher-specs-length(2) connection-id-length(2),
+ * then the certificate, the cipher specs and the connection id (16..32
+ * bytes).  The X.509 certificate is kept for the event, which waits for the
+ * client's CLIENT-MASTER-KEY (its cipher); a session-id hit (resumption)
+ * has neither certificate nor CLIENT-MASTER-KEY.
+ */
+static int v2_server_hello(struct ot_proto_ctx *ctx, struct tls_state *s, const uint8_t *b,
+                           size_t n)
+{
+    if (n < 11)
+        return OT_EINVAL;
+    uint8_t hit = b[1], type = b[2];
+    size_t cl = ot_be16(b + 5), csl = ot_be16(b + 7), idl = ot_be16(b + 9);
+    if (hit > 1 || ot_be16(b + 3) != V2_VERSION || csl % 3 != 0 || idl < 16 || idl > 32 ||
+        n != 11 + cl + csl + idl)
+        return OT_EINVAL;
+    s->version = 0x0200;
+    s->server_hello = true;
+    s->v2_server = true;
+    s->resumed = hit == 1;
+    if (hit || type != V2_CERT_X509 || cl == 0)
+        return OT_OK;
+    return ot_pbuf_append(&s->v2_cert, b + 11, cl, ctx->conf->max_buffer);
+}
+
+/*
+ * CLIENT-MASTER-KEY: msg(2) cipher-kind(3) clear-key-length(2)
+ * encrypted-key-length(2) key-arg-length(2), then those three.
+ */
+static int v2_client_master_key(struct tls_state *s, const uint8_t *b, size_t n)
+{
+    if (n < 10 || n != 10 + (size_t)ot_be16(b + 4) + ot_be16(b + 6) + ot_be16(b + 8))
+        return OT_EINVAL;
+    s->cipher = ot_be24(b + 1);
+    s->has_cipher = true;
     return OT_OK;
 }
 
@@ -530,9 +696,45 @@ static bool first_cert(const uint8_t *body, size_t len, const uint8_t **cert, si
     return true;
 }
 
+/* The server's certificates as the event describes them. */
+struct certs {
+    const uint8_t *first; /* DER of the first one (NULL: none) */
+    size_t first_len;
+    uint64_t count;
+};
+
+/*
+ * Walks a Certificate message body (TLS <= 1.2: certificate_list<0..2^24-1>
+ * of entries of a 3-byte length and the DER).  Returns OT_EINVAL when it is
+ * malformed; the entries before the fault are counted.
+ */
+static int chain_walk(const uint8_t *chain, size_t len, struct certs *c /* OUT */)
+{
+    memset(c, 0, sizeof(*c));
+    size_t list = len >= 3 ? ot_be24(chain) : 0;
+    if (len < 3 || list > len - 3)
+        return OT_EINVAL;
+    const uint8_t *p = chain + 3;
+    for (size_t o = 0; o < list;) {
+        if (list - o < 3)
+            return OT_EINVAL;
+        size_t cl = ot_be24(p + o);
+        if (cl > list - o - 3)
+            return OT_EINVAL;
+        if (c->count == 0) {
+            c->first = p + o + 3;
+            c->first_len = cl;
+        }
+        c->count++;
+        o += 3 + cl;
+    }
+    return OT_OK;
+}
+
 /*
  * Writes the event.  `chain` is the server's Certificate message body (or
  * NULL): its first certificate is described and its entries counted.
+ * Without one, an SSL 2.0 SERVER-HELLO's certificate (s->v2_cert) is.
  * Returns OT_EINVAL when the chain was malformed (the event is written anyway).
  */
 static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s,
@@ -543,15 +745,22 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     s->emitted = true;
     s->d[0].done = s->d[1].done = true;
 
+    struct certs c = {.first = NULL};
+    bool certs = true;
+    if (chain)
+        rc = chain_walk(chain, chain_len, &c);
+    else if (s->v2_cert.len)
+        c = (struct certs){.first = s->v2_cert.data, .first_len = s->v2_cert.len, .count = 1};
+    else
+        certs = false;
     /* The first certificate is hashed and decoded once, for the event and the detectors. */
-    const uint8_t *cert = NULL;
-    size_t cert_len = 0;
+    const uint8_t *cert = c.first_len ? c.first : NULL;
     uint8_t cert_sha1[20];
     struct ot_tls_cert parsed;
     parsed.ok = false;
-    if (chain && first_cert(chain, chain_len, &cert, &cert_len)) {
-        ot_sha1(cert, cert_len, cert_sha1);
-        (void)ot_tls_cert_parse(cert, cert_len, &parsed); /* parsed.ok says */
+    if (cert) {
+        ot_sha1(cert, c.first_len, cert_sha1);
+        (void)ot_tls_cert_parse(cert, c.first_len, &parsed); /* parsed.ok says */
     }
     if (ctx->sink)
         observe(ctx, f, s, cert ? cert_sha1 : NULL, &parsed);
@@ -560,33 +769,10 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     if (s->sni_len)
         ot_jw_strn(w, "sni", s->sni, s->sni_len);
     ot_jw_str(w, "version", version_name(s->server_hello ? s->version : 0, tmp));
-    if (chain) {
-        /* certificate_list<0..2^24-1>: entries of a 3-byte length and the DER. */
-        size_t list = chain_len >= 3 ? ot_be24(chain) : 0;
-        if (chain_len < 3 || list > chain_len - 3) {
-            rc = OT_EINVAL;
-            list = 0;
-        }
-        const uint8_t *p = chain + 3;
-        uint64_t count = 0;
-        for (size_t o = 0; o < list;) {
-            if (list - o < 3) {
-                rc = OT_EINVAL;
-                break;
-            }
-            size_t cl = ot_be24(p + o);
-            if (cl > list - o - 3) {
-                rc = OT_EINVAL;
-                break;
-            }
-            if (count == 0 && cert == p + o + 3)
-                ot_tls_cert_write_parsed(w, &parsed, cert, cl, cert_sha1);
-            else if (count == 0)
-                ot_tls_cert_write(w, p + o + 3, cl);
-            count++;
-            o += 3 + cl;
-        }
-        ot_jw_u64(w, "chain_length", count);
+    if (certs) {
+        if (cert)
+            ot_tls_cert_write_parsed(w, &parsed, cert, c.first_len, cert_sha1);
+        ot_jw_u64(w, "chain_length", c.count);
     }
     if (s->resumed)
         ot_jw_bool(w, "session_resumed", true);
@@ -612,22 +798,26 @@ static int emit(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_st
     }
     if (s->salpn_len)
         ot_jw_strn(w, "server_alpn", s->salpn, s->salpn_len);
-    if (s->server_hello) {
-        ot_jw_str(w, "cipher_suite", cipher_name(s->cipher, tmp));
+    if (s->has_cipher) {
+        ot_jw_str(w, "cipher_suite", cipher_name(s->cipher, s->v2_server, tmp));
         ot_jw_u64(w, "cipher_suite_id", s->cipher);
     }
     if (s->client_hello)
         ot_jw_str(w, "client_version", version_name(s->client_version, tmp));
     ot_jw_obj_close(w);
     ot_eve_end(ctx->eve);
+    ot_pbuf_free(&s->v2_cert);
     return rc;
 }
 
-/* A direction ends: once the server's does, there is nothing more to learn. */
+/*
+ * A direction ends: once the server's does, there is nothing more to learn;
+ * nor after an SSL 2.0 SERVER-HELLO once the client's does.
+ */
 static int dir_done(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s, int dir)
 {
     s->d[dir].done = true;
-    if (dir == 1 && !s->emitted && (s->client_hello || s->server_hello))
+    if ((dir == 1 || s->v2_wait) && !s->emitted && (s->client_hello || s->server_hello))
         return emit(ctx, f, s, NULL, 0);
     return OT_OK;
 }
@@ -677,6 +867,18 @@ static int message(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls
     return emit(ctx, f, s, body, len);
 }
 
+/*
+ * A message we must read is larger than max_buffer: an error, after the
+ * event when it is the server's (written without what that message held).
+ */
+static int too_large(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s,
+                     int dir)
+{
+    if (dir == 1)
+        emit(ctx, f, s, NULL, 0);
+    return OT_ELIMIT;
+}
+
 /* A handshake message header: decide whether to keep its body. */
 static int message_start(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s,
                          int dir, uint8_t type, uint32_t len)
@@ -700,9 +902,7 @@ static int message_start(struct ot_proto_ctx *ctx, const struct ot_flow *f, stru
     }
     if (d->keep && len > ctx->conf->max_buffer) {
         d->keep = false;
-        if (dir == 1)
-            emit(ctx, f, s, NULL, 0);
-        return OT_ELIMIT;
+        return too_large(ctx, f, s, dir);
     }
     return OT_OK;
 }
@@ -772,43 +972,149 @@ static bool record_header_ok(const uint8_t *h)
            ot_be16(h + 3) <= REC_MAX;
 }
 
+/* ---- SSL 2.0 records ---------------------------------------------------- */
+
 /*
- * An SSLv2 record header (2-byte form) holding a CLIENT-HELLO, as old
- * clients send to reach SSLv3/TLS servers: length, msg type 1, version.
+ * Header bytes of the record that starts with `b0` in direction `dir`: 5 for
+ * TLS, 2 for an SSL 2.0 record with the high bit set, 3 for one without
+ * (the 3-byte form, with a padding count).  SSL 2.0 records are expected
+ * only where an SSL 2.0 message can come: the client's first record, the
+ * client's records after it when its hello was SSL 2.0 (a CLIENT-MASTER-KEY;
+ * after a TLS ServerHello the client's records are TLS, which never have
+ * the high bit), and the server's first record after an SSL 2.0 hello.  The
+ * 3-byte form is taken only where a TLS record cannot come: from the client
+ * after an SSL 2.0 SERVER-HELLO, and from the server when the client offered
+ * SSL 2.0 alone and the byte is no TLS content type.
  */
-static bool sslv2_client_hello(const uint8_t *h)
+static size_t header_len(const struct tls_state *s, int dir, uint8_t b0)
 {
-    size_t len = (size_t)(h[0] & 0x7f) << 8 | h[1];
-    return (h[0] & 0x80) && h[2] == HS_CLIENT_HELLO && (h[3] == 0 || h[3] == 3) && len > 3;
+    const struct tls_dir *d = &s->d[dir];
+    bool first = !d->started;
+    if (b0 & 0x80) {
+        if (dir == 0 ? first || s->v2_client : first && s->v2_client)
+            return 2;
+        return REC_HDR_LEN;
+    }
+    if (dir == 0 && s->v2_server)
+        return 3;
+    if (dir == 1 && first && s->v2_client && s->client_version == 0x0200 &&
+        (b0 < CT_CCS || b0 > CT_HEARTBEAT))
+        return 3;
+    return REC_HDR_LEN;
+}
+
+/*
+ * An SSL 2.0 record header `h` of `hl` (2 or 3) bytes: its body is one
+ * message, read whole (SSL 2.0 does not split messages across records), its
+ * padding cut off.  A client's first record that cannot be a CLIENT-HELLO
+ * ends that side politely, as a first record that is no TLS does.
+ */
+static int v2_record_start(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s,
+                           int dir, const uint8_t *h, size_t hl)
+{
+    struct tls_dir *d = &s->d[dir];
+    size_t len = hl == 2 ? v2_len2(h) : (size_t)(h[0] & 0x3f) << 8 | h[1];
+    size_t pad = hl == 2 ? 0 : h[2];
+    bool first = !d->started;
+    d->started = true;
+    d->rec_type = REC_V2;
+    d->rec_left = (uint32_t)len;
+    d->pad = (uint8_t)pad;
+    d->buf.len = 0;
+    if (dir == 0 && first && (len < 28 || len > ctx->conf->max_buffer))
+        return dir_done(ctx, f, s, dir); /* 28: the smallest CLIENT-HELLO */
+    if (len == 0 || pad >= len)
+        return OT_EINVAL;
+    if (len > ctx->conf->max_buffer)
+        return too_large(ctx, f, s, dir);
+    return OT_OK;
+}
+
+/* A whole SSL 2.0 message (a record's data without its padding). */
+static int v2_message(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s,
+                      int dir, const uint8_t *b, size_t n)
+{
+    int rc;
+    if (dir == 0 && !s->client_hello) {
+        /*
+         * The probe checks the same fields, so a hello that does not fit
+         * reaches us only when the server's side claimed the flow: that side
+         * is still read, as after a client's first record that is no TLS.
+         */
+        if (b[0] != V2_CLIENT_HELLO || v2_client_hello(s, b, n) < 0)
+            return dir_done(ctx, f, s, dir);
+        return OT_OK;
+    }
+    if (dir == 0) {
+        /* After it the client's side is encrypted (or not SSL 2.0 we know). */
+        rc = b[0] == V2_CLIENT_MASTER_KEY && s->v2_server ? v2_client_master_key(s, b, n) : OT_OK;
+        int rc2 = dir_done(ctx, f, s, dir);
+        return rc < 0 ? rc : rc2;
+    }
+    if (b[0] != V2_SERVER_HELLO) /* an ERROR message, or garbage: the server's side is over */
+        return dir_done(ctx, f, s, dir);
+    rc = v2_server_hello(ctx, s, b, n);
+    if (rc < 0) {
+        dir_done(ctx, f, s, dir);
+        return rc;
+    }
+    if (s->resumed || s->d[0].done)
+        return emit(ctx, f, s, NULL, 0);
+    /* Everything after SERVER-HELLO is encrypted: the client names the cipher next. */
+    s->d[1].done = true;
+    s->v2_wait = true;
+    return OT_OK;
+}
+
+/* `take` bytes of an SSL 2.0 record's body: the message is read once whole. */
+static int v2_body(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s, int dir,
+                   const uint8_t *p, size_t take)
+{
+    struct tls_dir *d = &s->d[dir];
+    const uint8_t *msg = p;
+    size_t len = take;
+    if (d->buf.len > 0 || take < d->rec_left) {
+        int rc = ot_pbuf_append(&d->buf, p, take, ctx->conf->max_buffer);
+        if (rc < 0 || take < d->rec_left)
+            return rc;
+        msg = d->buf.data;
+        len = d->buf.len;
+    }
+    int rc = v2_message(ctx, f, s, dir, msg, len - d->pad);
+    d->buf.len = 0;
+    return rc;
 }
 
 static int records(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_state *s, int dir,
                    const uint8_t *p, size_t n)
 {
     struct tls_dir *d = &s->d[dir];
+    int rc;
     while (n > 0 && !d->done) {
         if (d->rec_left == 0) {
             const uint8_t *h;
-            if (d->hdr_len == 0 && n >= REC_HDR_LEN) {
+            if (d->hdr_len == 0)
+                d->hdr_need = (uint8_t)header_len(s, dir, p[0]);
+            size_t need = d->hdr_need;
+            if (d->hdr_len == 0 && n >= need) {
                 h = p;
-                p += REC_HDR_LEN;
-                n -= REC_HDR_LEN;
+                p += need;
+                n -= need;
             } else {
-                size_t take = OT_MIN(n, (size_t)(REC_HDR_LEN - d->hdr_len));
+                size_t take = OT_MIN(n, need - d->hdr_len);
                 memcpy(d->hdr + d->hdr_len, p, take);
                 d->hdr_len = (uint8_t)(d->hdr_len + take);
                 p += take;
                 n -= take;
-                if (d->hdr_len < REC_HDR_LEN)
+                if (d->hdr_len < need)
                     return OT_OK;
                 h = d->hdr;
                 d->hdr_len = 0;
             }
-            if (!d->started && sslv2_client_hello(h)) {
-                /* An SSLv2-format hello offering SSLv3/TLS: skipped, not described. */
-                d->started = true;
-                d->rec_type = 0;
-                d->rec_left = (uint32_t)(((h[0] & 0x7f) << 8 | h[1]) - 3);
+            if (need != REC_HDR_LEN) {
+                rc = v2_record_start(ctx, f, s, dir, h, need);
+                if (rc < 0 || d->done)
+                    return rc;
                 continue;
             }
             if (!record_header_ok(h)) {
@@ -833,8 +1139,9 @@ static int records(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls
             continue;
         }
         size_t take = OT_MIN(n, (size_t)d->rec_left);
-        if (d->rec_type == CT_HANDSHAKE) {
-            int rc = handshake(ctx, f, s, dir, p, take);
+        if (d->rec_type == CT_HANDSHAKE || d->rec_type == REC_V2) {
+            rc = d->rec_type == REC_V2 ? v2_body(ctx, f, s, dir, p, take)
+                                       : handshake(ctx, f, s, dir, p, take);
             if (rc < 0 || d->done)
                 return rc;
         }
@@ -853,6 +1160,9 @@ static int gap(struct ot_proto_ctx *ctx, const struct ot_flow *f, struct tls_sta
                size_t lost)
 {
     struct tls_dir *d = &s->d[dir];
+    /* An SSL 2.0 message is read whole, and after the client's hello only SSL 2.0 may follow. */
+    if ((d->rec_type == REC_V2 && d->rec_left > 0) || (dir == 0 && s->v2_server))
+        return dir_done(ctx, f, s, dir);
     if (lost != SIZE_MAX && d->hdr_len == 0 && lost <= d->rec_left) {
         if (d->rec_type != CT_HANDSHAKE) {
             d->rec_left -= (uint32_t)lost;
@@ -917,6 +1227,7 @@ static void tls_close(struct ot_proto_ctx *ctx, struct ot_flow *f, void *state)
         emit(ctx, f, s, NULL, 0);
     ot_pbuf_free(&s->d[0].buf);
     ot_pbuf_free(&s->d[1].buf);
+    ot_pbuf_free(&s->v2_cert);
     free(s->ja3);
     free(s->ja3s);
     s->ja3 = s->ja3s = NULL;
