@@ -66,7 +66,12 @@ void ot_stream_syn(struct ot_stream *s, uint32_t seq)
     if (!s->seq_known || (s->delivered == 0 && !s->ooo && s->next_seq == s->isn)) {
         s->isn = s->next_seq = seq + 1;
         s->seq_known = true;
-        s->ack_wait = false; /* what it acknowledged was of the old numbering */
+        /*
+         * A SYN again before any payload: the sender has sent nothing past
+         * it, so an ACK waiting for more acknowledged bytes that never were
+         * (or were of the false start's numbering): nothing is lost.
+         */
+        s->ack_wait = false;
     }
 }
 

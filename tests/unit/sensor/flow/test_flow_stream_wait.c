@@ -159,6 +159,23 @@ static void test_stale_entry_spares_new_wait(void **state)
     fx_free(x);
 }
 
+/*
+ * An ACK far past a server that then retransmits its SYN-ACK: the server has
+ * sent nothing, so the wait ends without a gap (it used to be one huge gap).
+ */
+static void test_syn_again_ends_wait(void **state)
+{
+    struct fixture *x = fx_new(NULL, 1000, 9000);
+    conn_send_ack(&x->c, 0, OT_TH_ACK, 0, 993998, NULL, 0);
+    struct ot_packet p = mk_tcp(x->c.srv, x->c.sport, x->c.cli, x->c.cport, OT_TH_SYN | OT_TH_ACK,
+                                9000, 1001, NULL, 0, x->c.ts + 1000);
+    ot_flow_process(x->t, &p);
+    ot_flow_flush(x->t, x->c.ts + 2000);
+    assert_int_equal(fx_flow(x)->len[1], 0);
+    assert_int_equal(gaps(x), 0);
+    fx_free(x);
+}
+
 /* Holding data while waiting stays within the per-direction bound. */
 static void test_wait_keeps_bounds(void **state)
 {
@@ -254,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_wait_times_out_on_expire),
         cmocka_unit_test(test_wait_ends_with_flow),
         cmocka_unit_test(test_stale_entry_spares_new_wait),
+        cmocka_unit_test(test_syn_again_ends_wait),
         cmocka_unit_test(test_wait_keeps_bounds),
         cmocka_unit_test(test_ring_full_gives_up_oldest),
     };
