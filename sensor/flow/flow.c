@@ -543,7 +543,11 @@ static void tcp_track(struct ot_flow *f, int dir, const struct ot_packet *p)
         f->state = OT_FLOW_ESTABLISHED;
 }
 
-/* Feed the reassembler; runs after on_packet. */
+/*
+ * Feed the reassembler; runs after on_packet.  The acknowledgement goes
+ * first: what it gives up of the other direction (a gap) came before this
+ * packet's own payload, which answers it, so parsers see them in that order.
+ */
 static void tcp_stream(struct ot_flow_table *t, struct ot_flow *f, int dir,
                        const struct ot_packet *p)
 {
@@ -557,12 +561,12 @@ static void tcp_stream(struct ot_flow_table *t, struct ot_flow *f, int dir,
     }
     if (fl & OT_TH_RST)
         return;
+    if (fl & OT_TH_ACK)
+        ot_stream_ack(&t->reasm, f, dir ^ 1, p->tcp_ack, p->payload_len == 0, p->ts_us);
     if (p->payload_len)
         ot_stream_data(&t->reasm, f, dir, seq, p->payload, p->payload_len, p->ts_us);
     if (fl & OT_TH_FIN)
         ot_stream_fin(&f->stream[dir], seq + p->payload_len);
-    if (fl & OT_TH_ACK)
-        ot_stream_ack(&t->reasm, f, dir ^ 1, p->tcp_ack, p->ts_us);
 }
 
 /* The index of the flow with key k (hash h), or NONE. */
@@ -578,6 +582,7 @@ static uint32_t lookup(const struct ot_flow_table *t, const struct ot_flow_key *
 
 void ot_flow_process(struct ot_flow_table *t, const struct ot_packet *p)
 {
+    ot_reasm_tick(&t->reasm, p->ts_us);
     struct ot_flow_key k;
     bool src_is_b = make_key(p, &k);
     uint32_t idx = t->last, h;
@@ -625,6 +630,7 @@ void ot_flow_process(struct ot_flow_table *t, const struct ot_packet *p)
 
 void ot_flow_expire(struct ot_flow_table *t, uint64_t now_us)
 {
+    ot_reasm_tick(&t->reasm, now_us);
     for (unsigned c = 0; c < LRU__COUNT; c++) {
         uint64_t timeout = t->timeout_us[c];
         uint32_t idx;
@@ -720,7 +726,7 @@ int ot_flow_table_new(const struct ot_flow_config *cfg, const struct ot_flow_cal
         t->cb.on_data = noop_data;
     if (!t->cb.on_end)
         t->cb.on_end = noop_end;
-    ot_reasm_init(&t->reasm, cfg, &t->cb, &t->stats);
+    ot_reasm_init(&t->reasm, cfg, &t->cb, &t->stats, t->flows);
     *out = t;
     return OT_OK;
 }

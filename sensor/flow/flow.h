@@ -135,10 +135,11 @@ struct ot_flow_config {
 
 /*
  * Flags passed with data to on_data.  A hole in a TCP stream that will not
- * be filled (the receiver acknowledged past it, the out-of-order buffer hit
- * its bound, or the flow ended) is reported as one call with data NULL,
- * len = bytes lost and flags OT_DATA_GAP; the data after it follows in later
- * calls.  Gaps do not count against stream_depth.
+ * be filled (the receiver acknowledged past it and sent payload, or its bare
+ * acknowledgement was not followed by the bytes within OT_REASM_WAIT_US; the
+ * out-of-order buffer hit its bound; or the flow ended) is reported as one
+ * call with data NULL, len = bytes lost and flags OT_DATA_GAP; the data after
+ * it follows in later calls.  Gaps do not count against stream_depth.
  */
 #define OT_DATA_GAP 0x01
 

@@ -11,9 +11,17 @@
  *
  * A hole is given up (reported as a gap, see OT_DATA_GAP) when the peer
  * acknowledges past it, when holding more would pass a bound, or when the
- * flow ends.  A segment that cannot be held even with this direction's held
- * data given up (larger than the per-direction bound, or the table-wide
- * memcap is used by other flows) is dropped and counted in tcp_ooo_dropped.
+ * flow ends.  A bare acknowledgement (no payload) past a hole only starts a
+ * wait (ack_wait): captures often hold a segment just after the ACK of it.
+ * The wait ends well when the sender's data (or FIN) reaches the
+ * acknowledged point, and gives the hole up when the peer sends payload
+ * acknowledging it too, after OT_REASM_WAIT_US of packet time (the table's
+ * ring of waits, flow-int.h), or when the flow ends.  Waiting holds nothing
+ * more than the held list already may, so the bounds stay as they are.
+ *
+ * A segment that cannot be held even with this direction's held data given
+ * up (larger than the per-direction bound, or the table-wide memcap is used
+ * by other flows) is dropped and counted in tcp_ooo_dropped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +46,13 @@ struct ot_stream_seg {
 #define SEG_OVERHEAD ((uint64_t)sizeof(struct ot_stream_seg) + 16)
 
 void ot_reasm_init(struct ot_reasm *r, const struct ot_flow_config *cfg,
-                   const struct ot_flow_callbacks *cb, struct ot_flow_stats *stats)
+                   const struct ot_flow_callbacks *cb, struct ot_flow_stats *stats,
+                   struct ot_flow *flows)
 {
     r->cb = cb;
     r->stats = stats;
+    r->flows = flows;
+    r->wait_head = r->wait_count = 0;
     r->memcap = cfg->stream_memcap;
     r->depth = cfg->stream_depth;
     r->ooo_max = cfg->stream_ooo_max;
@@ -55,6 +66,12 @@ void ot_stream_syn(struct ot_stream *s, uint32_t seq)
     if (!s->seq_known || (s->delivered == 0 && !s->ooo && s->next_seq == s->isn)) {
         s->isn = s->next_seq = seq + 1;
         s->seq_known = true;
+        /*
+         * A SYN again before any payload: the sender has sent nothing past
+         * it, so an ACK waiting for more acknowledged bytes that never were
+         * (or were of the false start's numbering): nothing is lost.
+         */
+        s->ack_wait = false;
     }
 }
 
@@ -66,11 +83,25 @@ void ot_stream_learn(struct ot_stream *s, uint32_t next_seq)
     }
 }
 
+/* Where a wait ends: the acknowledged point, or the FIN when that comes first. */
+static uint32_t wait_target(const struct ot_stream *s)
+{
+    return s->fin_seen && ot_seq_lt(s->fin_seq, s->wait_ack) ? s->fin_seq : s->wait_ack;
+}
+
+/* End the wait when nothing before its target is missing any more (or nothing more is wanted). */
+static void wait_check(struct ot_stream *s)
+{
+    if (s->ack_wait && (s->depth_reached || !ot_seq_lt(s->next_seq, wait_target(s))))
+        s->ack_wait = false;
+}
+
 void ot_stream_fin(struct ot_stream *s, uint32_t fin_seq)
 {
     if (!s->fin_seen) {
         s->fin_seen = true;
         s->fin_seq = fin_seq;
+        wait_check(s);
     }
 }
 
@@ -303,6 +334,7 @@ __attribute__((noinline)) static void data_slow(struct ot_reasm *r, struct ot_fl
         r->stats->tcp_retransmits++;
     else if (trimmed)
         r->stats->tcp_overlaps++;
+    wait_check(s);
 }
 
 void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq,
@@ -315,7 +347,7 @@ void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq
         s->isn = s->next_seq = seq;
         s->seq_known = true;
     }
-    if (seq != s->next_seq || s->ooo) {
+    if (seq != s->next_seq || s->ooo || s->ack_wait) {
         data_slow(r, f, dir, seq, data, len, ts_us);
         return;
     }
@@ -324,27 +356,92 @@ void ot_stream_data(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t seq
     deliver(r, f, dir, data, len, ts_us);
 }
 
-/* ot_stream_ack() (flow-int.h) when `ack` is past next_seq. */
-void ot_stream_ack_ahead(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack,
-                         uint64_t ts_us)
+/* Give up every hole before `ack` (the FIN's own number excluded), delivering what is held. */
+static void give_up_to(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack, uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
-    if (!s->seq_known || s->depth_reached)
-        return;
     /* The FIN takes a sequence number of its own: acknowledging it loses no data. */
     if (s->fin_seen && ot_seq_lt(s->fin_seq, ack))
         ack = s->fin_seq;
-    if (ack - s->next_seq >= MAX_WINDOW)
-        return;
     while (!s->depth_reached && ot_seq_lt(s->next_seq, ack)) {
         uint32_t target = s->ooo && ot_seq_lt(s->ooo->seq, ack) ? s->ooo->seq : ack;
         skip_to(r, f, dir, target, ts_us);
     }
 }
 
+/* Take the oldest entry off the ring; if its wait is still on, the hole is given up. */
+static void wait_pop(struct ot_reasm *r, uint64_t now_us)
+{
+    uint32_t slot = r->wait_head;
+    uint32_t who = r->wait[slot].who;
+    r->wait_head = (slot + 1) % OT_REASM_WAIT_SLOTS;
+    r->wait_count--;
+    struct ot_flow *f = &r->flows[who >> 1];
+    int dir = (int)(who & 1);
+    struct ot_stream *s = &f->stream[dir];
+    if (!s->ack_wait || s->wait_slot != slot)
+        return; /* stale: that wait ended early */
+    s->ack_wait = false;
+    give_up_to(r, f, dir, s->wait_ack, now_us);
+}
+
+void ot_reasm_expire(struct ot_reasm *r, uint64_t now_us)
+{
+    while (r->wait_count && r->wait[r->wait_head].due_us <= now_us)
+        wait_pop(r, now_us);
+}
+
+/*
+ * Wait for the bytes before `ack`, or, already waiting, for these as well
+ * (the wait keeps its start time).  A full ring first ends its oldest wait.
+ * A waiting stream's entry is always in the ring, and the ring's entries are
+ * at most OT_REASM_WAIT_SLOTS consecutive slots, so the slot names the wait.
+ */
+static void wait_start(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack, uint64_t ts_us)
+{
+    struct ot_stream *s = &f->stream[dir];
+    if (s->ack_wait) {
+        if (ot_seq_lt(s->wait_ack, ack))
+            s->wait_ack = ack;
+        return;
+    }
+    if (r->wait_count == OT_REASM_WAIT_SLOTS)
+        wait_pop(r, ts_us);
+    uint32_t slot = (r->wait_head + r->wait_count) % OT_REASM_WAIT_SLOTS;
+    r->wait[slot].due_us = ts_us + OT_REASM_WAIT_US;
+    r->wait[slot].who = (uint32_t)(f - r->flows) << 1 | (uint32_t)dir;
+    r->wait_count++;
+    s->ack_wait = true;
+    s->wait_ack = ack;
+    s->wait_slot = (uint16_t)slot;
+}
+
+/* ot_stream_ack() (flow-int.h) when `ack` is past next_seq. */
+void ot_stream_ack_ahead(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t ack, bool bare,
+                         uint64_t ts_us)
+{
+    struct ot_stream *s = &f->stream[dir];
+    if (!s->seq_known || s->depth_reached)
+        return;
+    uint32_t upto = s->fin_seen && ot_seq_lt(s->fin_seq, ack) ? s->fin_seq : ack;
+    uint32_t ahead = upto - s->next_seq;
+    if (ahead == 0 || ahead >= MAX_WINDOW)
+        return;
+    if (bare) {
+        wait_start(r, f, dir, ack, ts_us);
+        return;
+    }
+    give_up_to(r, f, dir, ack, ts_us);
+    wait_check(s);
+}
+
 void ot_stream_end(struct ot_reasm *r, struct ot_flow *f, int dir, uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
+    if (s->ack_wait) {
+        s->ack_wait = false;
+        give_up_to(r, f, dir, s->wait_ack, ts_us);
+    }
     while (!s->depth_reached && s->ooo)
         skip_to(r, f, dir, s->ooo->seq, ts_us);
     release_all(r, s);

@@ -27,8 +27,11 @@ struct ot_stream {
     bool seq_known;
     bool depth_reached;
     bool fin_seen;
+    bool ack_wait;                  /* a bare ACK acknowledged bytes not seen yet (stream.c) */
     uint16_t ooo_segs;              /* segments held */
+    uint16_t wait_slot;             /* the wait's entry in the table's ring, when ack_wait */
     uint32_t fin_seq;               /* sequence number of the FIN, when fin_seen */
+    uint32_t wait_ack;              /* what that ACK acknowledged, when ack_wait */
     struct ot_stream_seg *ooo_tail; /* last held segment (appends are the common case) */
 };
 

@@ -309,5 +309,53 @@ static inline void conn_init(struct conn *c, struct ot_flow_table *t, uint32_t i
     c->isn[1] = isn_s;
     c->ts = T0;
 }
+/*
+ * A stream test's fixture: a recorder, a table and one connection past its
+ * handshake, with the log emptied so it holds only what the test causes.
+ */
+struct fixture {
+    struct rec *r;
+    struct ot_flow_table *t;
+    struct conn c;
+};
+
+static inline struct fixture *fx_new(const struct ot_flow_config *cfg, uint32_t isn_c,
+                                     uint32_t isn_s)
+{
+    struct fixture *x = calloc(1, sizeof(*x));
+    assert_non_null(x);
+    x->r = rec_new();
+    x->t = table_new(x->r, cfg);
+    conn_init(&x->c, x->t, isn_c, isn_s);
+    conn_handshake(&x->c);
+    x->r->loglen = 0; /* keep only what the test itself causes */
+    x->r->log[0] = 0;
+    return x;
+}
+
+static inline struct rec_flow *fx_flow(struct fixture *x)
+{
+    assert_true(x->r->n >= 1);
+    return &x->r->flows[0];
+}
+
+static inline void fx_free(struct fixture *x)
+{
+    ot_flow_table_free(x->t, x->c.ts);
+    rec_free(x->r);
+    free(x);
+}
+
+static inline void assert_stream(struct rec_flow *rf, int dir, const char *want)
+{
+    size_t n = strlen(want);
+    assert_int_equal(rf->len[dir], n);
+    for (size_t i = 0; i < n; i++) {
+        if (want[i] == '_')
+            assert_int_equal(rf->mask[dir][i], 1); /* a gap byte */
+        else
+            assert_int_equal(rf->buf[dir][i], (uint8_t)want[i]);
+    }
+}
 
 #endif
