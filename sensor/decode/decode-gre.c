@@ -41,18 +41,7 @@ static enum ot_decode_result gre_v0(struct ot_decoder *d, struct ot_packet *p, u
 static enum ot_decode_result gre_v1(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
                                     uint32_t len, unsigned depth)
 {
-    uint16_t proto = 0;
-    uint32_t hl = ot_ppp_header(data, len, true, &proto);
-    if (OT_UNLIKELY(hl == 0))
-        return ot_dec_err(d, OT_DEC_gre_truncated);
-    switch (proto) {
-    case OT_PPP_IPV4:
-        return ot_decode_ipv4(d, p, data + hl, len - hl, depth);
-    case OT_PPP_IPV6:
-        return ot_decode_ipv6(d, p, data + hl, len - hl, depth);
-    }
-    d->counters[OT_DEC_non_ip]++;
-    return OT_DECODE_SKIP;
+    return ot_decode_ppp_proto(d, p, data, len, depth, true, OT_DEC_gre_truncated, OT_DEC_non_ip);
 }
 
 enum ot_decode_result ot_decode_gre(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,

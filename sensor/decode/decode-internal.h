@@ -91,6 +91,10 @@ enum ot_decode_result ot_decode_loop(struct ot_decoder *d, struct ot_packet *p, 
                                      uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_ppp(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
                                     uint32_t len, unsigned depth);
+enum ot_decode_result ot_decode_ppp_proto(struct ot_decoder *d, struct ot_packet *p,
+                                          const uint8_t *data, uint32_t len, unsigned depth,
+                                          bool acf, enum ot_decode_counter truncated,
+                                          enum ot_decode_counter not_ip);
 enum ot_decode_result ot_decode_chdlc(struct ot_decoder *d, struct ot_packet *p,
                                       const uint8_t *data, uint32_t len, unsigned depth);
 enum ot_decode_result ot_decode_nflog(struct ot_decoder *d, struct ot_packet *p,

@@ -17,17 +17,30 @@
 enum ot_decode_result ot_decode_ppp(struct ot_decoder *d, struct ot_packet *p, const uint8_t *data,
                                     uint32_t len, unsigned depth)
 {
+    return ot_decode_ppp_proto(d, p, data, len, depth, true, OT_DEC_ppp_truncated, OT_DEC_non_ip);
+}
+
+/*
+ * The PPP protocol field and what it carries, for PPP link types, PPTP's GRE
+ * and PPPoE: IPv4 and IPv6 are decoded, anything else counts `not_ip`; too
+ * short for the field counts `truncated`.
+ */
+enum ot_decode_result ot_decode_ppp_proto(struct ot_decoder *d, struct ot_packet *p,
+                                          const uint8_t *data, uint32_t len, unsigned depth,
+                                          bool acf, enum ot_decode_counter truncated,
+                                          enum ot_decode_counter not_ip)
+{
     uint16_t proto = 0;
-    uint32_t hl = ot_ppp_header(data, len, true, &proto);
+    uint32_t hl = ot_ppp_header(data, len, acf, &proto);
     if (OT_UNLIKELY(hl == 0))
-        return ot_dec_err(d, OT_DEC_ppp_truncated);
+        return ot_dec_err(d, truncated);
     switch (proto) {
     case OT_PPP_IPV4:
         return ot_decode_ipv4(d, p, data + hl, len - hl, depth);
     case OT_PPP_IPV6:
         return ot_decode_ipv6(d, p, data + hl, len - hl, depth);
     }
-    d->counters[OT_DEC_non_ip]++;
+    d->counters[not_ip]++;
     return OT_DECODE_SKIP;
 }
 

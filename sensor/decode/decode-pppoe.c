@@ -25,17 +25,6 @@ enum ot_decode_result ot_decode_pppoe(struct ot_decoder *d, struct ot_packet *p,
     len -= PPPOE_HLEN;
     if (OT_UNLIKELY(plen > len) && !ot_frame_cut(p))
         return ot_dec_err(d, OT_DEC_pppoe_truncated);
-
-    uint16_t proto = 0;
-    uint32_t hl = ot_ppp_header(data, len, false, &proto);
-    if (OT_UNLIKELY(hl == 0))
-        return ot_dec_err(d, OT_DEC_pppoe_truncated);
-    switch (proto) {
-    case OT_PPP_IPV4:
-        return ot_decode_ipv4(d, p, data + hl, len - hl, depth);
-    case OT_PPP_IPV6:
-        return ot_decode_ipv6(d, p, data + hl, len - hl, depth);
-    }
-    d->counters[OT_DEC_pppoe_not_ip]++;
-    return OT_DECODE_SKIP;
+    return ot_decode_ppp_proto(d, p, data, len, depth, false, OT_DEC_pppoe_truncated,
+                               OT_DEC_pppoe_not_ip);
 }
