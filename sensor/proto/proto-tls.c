@@ -679,24 +679,7 @@ static void observe(struct ot_proto_ctx *ctx, const struct ot_flow *f, const str
     ot_proto_observe(ctx, f, &o);
 }
 
-/*
- * The first certificate of a Certificate message body (TLS <= 1.2:
- * certificate_list<0..2^24-1> of 3-byte lengths and DER), when its lengths
- * hold; false otherwise.
- */
-static bool first_cert(const uint8_t *body, size_t len, const uint8_t **cert, size_t *cert_len)
-{
-    if (len < 6)
-        return false;
-    size_t list = ot_be24(body), cl = ot_be24(body + 3);
-    if (list < 3 || list > len - 3 || cl == 0 || cl > list - 3)
-        return false;
-    *cert = body + 6;
-    *cert_len = cl;
-    return true;
-}
-
-/* The server's certificates as the event describes them. */
+/* A Certificate message's entries: the first one (the sender's own) and how many. */
 struct certs {
     const uint8_t *first; /* DER of the first one (NULL: none) */
     size_t first_len;
@@ -834,12 +817,14 @@ static int client_certificate(struct ot_proto_ctx *ctx, const struct ot_flow *f,
                               struct tls_state *s, const uint8_t *body, size_t len)
 {
     s->client_cert = true;
-    const uint8_t *cert;
-    size_t cl;
-    if (!ctx->sink || !first_cert(body, len, &cert, &cl))
+    if (!ctx->sink)
+        return OT_OK;
+    struct certs chain;
+    (void)chain_walk(body, len, &chain); /* the first entry counts even if a later one is bad */
+    if (chain.first_len == 0)
         return OT_OK;
     struct ot_tls_cert c;
-    if (ot_tls_cert_parse(cert, cl, &c) != OT_OK)
+    if (ot_tls_cert_parse(chain.first, chain.first_len, &c) != OT_OK)
         return OT_OK;
     struct ot_obs o = {.kind = OT_OBS_TLS_CLIENT_CERT, .dir = 0};
     o.u.tls.cert_subject = ot_str_make(c.subject, c.subject_len);
