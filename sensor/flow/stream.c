@@ -369,6 +369,13 @@ static void give_up_to(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_t 
     }
 }
 
+/* A wait ends without its bytes: the hole before what was acknowledged is a gap. */
+static void wait_give_up(struct ot_reasm *r, struct ot_flow *f, int dir, uint64_t ts_us)
+{
+    f->stream[dir].ack_wait = false;
+    give_up_to(r, f, dir, f->stream[dir].wait_ack, ts_us);
+}
+
 /* Take the oldest entry off the ring; if its wait is still on, the hole is given up. */
 static void wait_pop(struct ot_reasm *r, uint64_t now_us)
 {
@@ -381,8 +388,7 @@ static void wait_pop(struct ot_reasm *r, uint64_t now_us)
     struct ot_stream *s = &f->stream[dir];
     if (!s->ack_wait || s->wait_slot != slot)
         return; /* stale: that wait ended early */
-    s->ack_wait = false;
-    give_up_to(r, f, dir, s->wait_ack, now_us);
+    wait_give_up(r, f, dir, now_us);
 }
 
 void ot_reasm_expire(struct ot_reasm *r, uint64_t now_us)
@@ -438,10 +444,8 @@ void ot_stream_ack_ahead(struct ot_reasm *r, struct ot_flow *f, int dir, uint32_
 void ot_stream_end(struct ot_reasm *r, struct ot_flow *f, int dir, uint64_t ts_us)
 {
     struct ot_stream *s = &f->stream[dir];
-    if (s->ack_wait) {
-        s->ack_wait = false;
-        give_up_to(r, f, dir, s->wait_ack, ts_us);
-    }
+    if (s->ack_wait)
+        wait_give_up(r, f, dir, ts_us);
     while (!s->depth_reached && s->ooo)
         skip_to(r, f, dir, s->ooo->seq, ts_us);
     release_all(r, s);
